@@ -1,0 +1,53 @@
+package otelstep
+
+import "go.opentelemetry.io/otel/attribute"
+
+// Attribute keys of the telemetry contract. They appear on span events, log
+// records and metrics as described in the package documentation.
+const (
+	// RunKey names the run a step belongs to (string).
+	RunKey = attribute.Key("otelstep.run")
+	// RunIDKey distinguishes concurrent runs of one name (string). It is set
+	// only when the run was made with [WithRunID].
+	RunIDKey = attribute.Key("otelstep.run.id")
+	// StepNumberKey is the 1-based number of a step within its run (int).
+	StepNumberKey = attribute.Key("otelstep.step.number")
+	// StepsTotalKey is the expected number of steps of a run (int), present
+	// only when the total is known.
+	StepsTotalKey = attribute.Key("otelstep.steps.total")
+	// ComponentKey names the component that took a step (string).
+	ComponentKey = attribute.Key("otelstep.component")
+
+	// SeverityKey holds the slog level name of a step message ("INFO") on
+	// the [LogEventName] span event.
+	SeverityKey = attribute.Key("log.severity")
+	// MessageKey holds the full "Step N: msg" text on the [LogEventName]
+	// span event.
+	MessageKey = attribute.Key("log.message")
+)
+
+// Span event and metric names of the telemetry contract.
+const (
+	// StepEventName is the span event added once per step.
+	StepEventName = "otelstep.step"
+	// LogEventName is the span event added once per step message that
+	// passes the level check.
+	LogEventName = "otelstep.log"
+	// StepsMetricName is the Int64Gauge of the steps a run has taken.
+	StepsMetricName = "otelstep.run.steps"
+	// ProgressMetricName is the Float64Gauge of steps taken over the
+	// run's total, from 0 to 1; recorded only when the total is known.
+	ProgressMetricName = "otelstep.run.progress"
+)
+
+// DefaultComponent is the component used for an empty component name and for
+// loggers that were not made by a [Run].
+const DefaultComponent = "default"
+
+// ScopeName is the instrumentation scope name of the meter and tracer that
+// otelstep uses: its import path.
+const ScopeName = "github.com/otelstep/otelstep/otelstep"
+
+// Version is the version of otelstep, reported as the instrumentation
+// scope version.
+const Version = "0.1.0"

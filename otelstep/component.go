@@ -1,0 +1,59 @@
+package otelstep
+
+import (
+	"log/slog"
+
+	"go.opentelemetry.io/contrib/bridges/otelslog"
+	"go.opentelemetry.io/otel/attribute"
+)
+
+// component is what a Run knows about one of its components. It is
+// immutable once made.
+type component struct {
+	run    *Run
+	name   string
+	level  slog.Level
+	logger *slog.Logger
+
+	attr     attribute.KeyValue // otelstep.component
+	slogAttr slog.Attr          // otelstep.component
+}
+
+// component returns the run's component named name, making it on first use.
+func (r *Run) component(name string) *component {
+	name = sanitize(name)
+	r.mu.RLock()
+	c, ok := r.components[name]
+	r.mu.RUnlock()
+	if ok {
+		return c
+	}
+
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if c, ok := r.components[name]; ok {
+		return c
+	}
+	c = &component{
+		run:      r,
+		name:     name,
+		level:    r.levels.Level(name),
+		attr:     ComponentKey.String(name),
+		slogAttr: slog.String(string(ComponentKey), name),
+	}
+	opts := []otelslog.Option{
+		otelslog.WithVersion(Version),
+		otelslog.WithSource(r.cfg.source),
+	}
+	if r.cfg.lp != nil {
+		opts = append(opts, otelslog.WithLoggerProvider(r.cfg.lp))
+	}
+	c.logger = slog.New(&handler{
+		comp:  c,
+		otel:  otelslog.NewHandler(name, opts...),
+		local: r.cfg.handler,
+	})
+	r.components[name] = c
+	r.order = append(r.order, c)
+	return c
+}

@@ -1,0 +1,92 @@
+// Package otelstep gives multi-phase jobs (compilers, build and CI pipelines,
+// model compilation, migrations, deployments) numbered steps and
+// per-component loggers, and publishes them through OpenTelemetry.
+//
+// It is PyTorch's step logging (torch/_dynamo/logging.py) built on OTel:
+//
+//	torch                               otelstep
+//	get_loggers()                       Run.Loggers, GetLoggers
+//	get_step_logger(logger)             Run.StepLogger, GetStepLogger
+//	"Step %s: %s"                       the same text, as the log body
+//	tqdm progress bar                   the otelstep.run.steps and
+//	                                    otelstep.run.progress gauges
+//	TORCH_LOGS="+dynamo,-inductor"      OTELSTEP_LOGS, the same syntax
+//
+// # Model
+//
+// A [Run] is one execution of a job. It has a name, an optional expected
+// total of steps ([WithTotalSteps]) and a step counter of its own: steps are
+// numbered 1, 2, 3, ... each exactly once, whatever the number of goroutines
+// taking them. [Default] is one process-wide run for drop-in use.
+//
+// Each component of the job (parse, typecheck, codegen...) has a
+// [*slog.Logger] from [Run.Logger]. Records go to OpenTelemetry logs through
+// the otelslog bridge, with the instrumentation scope named after the
+// component and the trace and span IDs of the context logged with, and to a
+// local handler given by [WithHandler].
+//
+// [Run.StepLogger] takes the next step number for a component logger and
+// returns a [StepLogger] that writes that step's messages.
+//
+// # Telemetry contract
+//
+// Dashboards, tests and users' queries depend on these names.
+//
+// Span events are added to the span in the context given, only when that
+// span is recording:
+//
+//   - [StepEventName] ("otelstep.step"), once per Run.StepLogger call, with
+//     otelstep.run, otelstep.step.number, otelstep.component and, when the
+//     total is known, otelstep.steps.total.
+//   - [LogEventName] ("otelstep.log"), once per message that passes the level
+//     check, with otelstep.step.number, otelstep.component, log.severity (the
+//     slog level name, "INFO") and log.message, the full "Step N: msg".
+//     Jaeger shows span events but not OTel logs: this is how a Jaeger user
+//     reads the step messages.
+//
+// Log records (through otelslog): scope name = component; body = "Step N: msg"
+// exactly; attributes otelstep.step.number, otelstep.component, otelstep.run,
+// then the caller's args and whatever the logger carries from With; trace
+// and span IDs from the context; severity from the slog level; source
+// location (code.*) of the line that called the StepLogger.
+//
+// Metrics, from the meter named [ScopeName], with the attribute otelstep.run:
+//
+//	otelstep.run.steps     Int64Gauge    {step}  steps taken
+//	otelstep.run.progress  Float64Gauge  1       steps/total, 0..1, only with a known total
+//
+// A Prometheus backend shows them as otelstep_run_steps and
+// otelstep_run_progress_ratio.
+//
+// Gauges keep the last value recorded per attribute set: several runs of one
+// name at the same time overwrite each other's series. Give each its own
+// series with [WithRunID], which adds otelstep.run.id everywhere; every
+// distinct id is a new series, so draw ids from a bounded set.
+//
+// Span events are exported only when their span ends, so a long step is
+// invisible in Jaeger until then; live progress comes from the gauges and
+// the logs.
+//
+// # Levels
+//
+// Component levels come from the OTELSTEP_LOGS environment variable, read
+// when a run is made, or from [WithLevels]; the syntax is TORCH_LOGS's and
+// [ParseLevels] documents it. A message below its component's level makes no
+// log record and no span event, and costs a few nanoseconds. A malformed
+// value is reported once through [otel.Handle] and the defaults (Info for
+// every component) apply.
+//
+// # Providers
+//
+// The package never sets OpenTelemetry globals. It takes providers as
+// options and otherwise uses the global ones, through their delegation: a
+// provider set after a run was made is honoured. Nothing in the package
+// blocks on export; that is the SDK processors' job.
+//
+// # Bad input
+//
+// A nil logger means the run's [DefaultComponent] logger; an empty component
+// name or run name is [DefaultComponent]; names and messages that are not
+// valid UTF-8 have the bad bytes replaced by U+FFFD, since OTLP rejects them.
+// A context without a span, or with a non-recording one, gets no span events.
+package otelstep

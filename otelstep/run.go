@@ -1,0 +1,147 @@
+package otelstep
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"unicode/utf8"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+)
+
+// Run is one execution of a multi-phase job: it numbers its steps, owns one
+// logger per component and records its progress.
+//
+// A Run is safe for concurrent use. Two runs count their steps independently.
+type Run struct {
+	name   string
+	cfg    config
+	levels Levels
+
+	runAttr   attribute.KeyValue
+	runIDAttr attribute.KeyValue // Key is empty without WithRunID
+	totalAttr attribute.KeyValue // Key is empty when the total is unknown
+
+	steps    atomic.Int64
+	progress *progress
+	ended    atomic.Bool
+
+	mu         sync.RWMutex
+	components map[string]*component
+	order      []*component
+}
+
+// NewRun returns a run named name. The name becomes the [RunKey] attribute of
+// everything the run records; an empty name is replaced by
+// [DefaultComponent].
+//
+// NewRun reads the component levels from the [EnvLogs] environment variable
+// unless [WithLevels] is given. A malformed value is reported once through
+// the OpenTelemetry error handler ([otel.Handle]) and the defaults apply.
+func NewRun(name string, opts ...Option) *Run {
+	cfg := newConfig(opts)
+	name = sanitize(name)
+	r := &Run{
+		name:       name,
+		cfg:        cfg,
+		runAttr:    RunKey.String(name),
+		components: make(map[string]*component),
+	}
+	if cfg.runID != "" {
+		r.runIDAttr = RunIDKey.String(sanitize(cfg.runID))
+	}
+	if cfg.total > 0 {
+		r.totalAttr = StepsTotalKey.Int(cfg.total)
+	}
+	r.levels = loadLevels(cfg.levels)
+	if !cfg.noProgress {
+		r.progress = newProgress(cfg.mp, r.metricAttrs())
+	}
+	return r
+}
+
+// loadLevels parses spec, or the environment when spec is nil, reporting a
+// malformed value through the OpenTelemetry error handler.
+func loadLevels(spec *string) Levels {
+	s := os.Getenv(EnvLogs)
+	if spec != nil {
+		s = *spec
+	}
+	l, err := ParseLevels(s)
+	if err != nil {
+		otel.Handle(err)
+	}
+	return l
+}
+
+// metricAttrs returns the attributes of the run's metric series.
+func (r *Run) metricAttrs() attribute.Set {
+	if r.runIDAttr.Key != "" {
+		return attribute.NewSet(r.runAttr, r.runIDAttr)
+	}
+	return attribute.NewSet(r.runAttr)
+}
+
+// Name returns the run's name.
+func (r *Run) Name() string { return r.name }
+
+// Steps returns the number of steps taken so far.
+func (r *Run) Steps() int { return int(r.steps.Load()) }
+
+// Total returns the expected number of steps, or 0 when it is unknown.
+func (r *Run) Total() int { return r.cfg.total }
+
+// Levels returns the component levels in force for the run.
+func (r *Run) Levels() Levels { return r.levels }
+
+// End marks the run as finished and records the progress gauges one last
+// time, so that the final values are the last ones exported. End is
+// idempotent. Steps taken after End are still numbered and logged.
+func (r *Run) End(ctx context.Context) {
+	if !r.ended.CompareAndSwap(false, true) {
+		return
+	}
+	if r.progress != nil {
+		r.progress.record(ctx, r.steps.Load(), r.cfg.total)
+	}
+}
+
+// sanitize makes s a usable name: valid UTF-8 (OTLP rejects anything else)
+// and not empty.
+func sanitize(s string) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, string(utf8.RuneError))
+	}
+	if s == "" {
+		return DefaultComponent
+	}
+	return s
+}
+
+// Logger returns the run's logger for component. Asking again for the same
+// component returns the same logger. An empty component is
+// [DefaultComponent].
+//
+// The logger writes to OpenTelemetry logs through otelslog, with the
+// instrumentation scope named after the component, and to the run's local
+// handler when [WithHandler] was given. Loggers derived from it with With or
+// WithGroup keep the component.
+func (r *Run) Logger(component string) *slog.Logger {
+	return r.component(component).logger
+}
+
+// Loggers returns the run's component loggers in the order the components
+// were first used.
+func (r *Run) Loggers() []*slog.Logger {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	out := make([]*slog.Logger, len(r.order))
+	for i, c := range r.order {
+		out[i] = c.logger
+	}
+	return out
+}
