@@ -1,0 +1,184 @@
+package otelstep_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"testing"
+
+	"github.com/otelstep/otelstep/otelstep"
+	"go.opentelemetry.io/contrib/bridges/otelslog"
+	"go.opentelemetry.io/otel/attribute"
+	lognoop "go.opentelemetry.io/otel/log/noop"
+	"go.opentelemetry.io/otel/metric"
+	metricnoop "go.opentelemetry.io/otel/metric/noop"
+	sdklog "go.opentelemetry.io/otel/sdk/log"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+	tracenoop "go.opentelemetry.io/otel/trace/noop"
+)
+
+// benchSDK is the full SDK as a service runs it: batch processors over
+// exporters that discard.
+type benchSDK struct {
+	tp *sdktrace.TracerProvider
+	mp *sdkmetric.MeterProvider
+	lp *sdklog.LoggerProvider
+}
+
+func newBenchSDK(b *testing.B) benchSDK {
+	s := benchSDK{
+		tp: sdktrace.NewTracerProvider(sdktrace.WithBatcher(discardSpans{})),
+		mp: sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader())),
+		lp: sdklog.NewLoggerProvider(sdklog.WithProcessor(sdklog.NewBatchProcessor(discardLogs{}))),
+	}
+	b.Cleanup(func() {
+		ctx := context.Background()
+		_ = s.tp.Shutdown(ctx)
+		_ = s.mp.Shutdown(ctx)
+		_ = s.lp.Shutdown(ctx)
+	})
+	return s
+}
+
+type discardSpans struct{}
+
+func (discardSpans) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return nil }
+func (discardSpans) Shutdown(context.Context) error                             { return nil }
+
+type discardLogs struct{}
+
+func (discardLogs) Export(context.Context, []sdklog.Record) error { return nil }
+func (discardLogs) Shutdown(context.Context) error                { return nil }
+func (discardLogs) ForceFlush(context.Context) error              { return nil }
+
+// spanEvery is how many steps share one span in the benchmarks: spans are
+// ended and replaced so that their events stay under the SDK's limit.
+const spanEvery = 64
+
+// BenchmarkStep measures one step: a StepLogger call and one Info message
+// through it, with a recording span, progress on and the total known.
+func BenchmarkStep(b *testing.B) {
+	b.Run("sdk", func(b *testing.B) {
+		s := newBenchSDK(b)
+		run := otelstep.NewRun("bench", otelstep.WithTotalSteps(1<<30),
+			otelstep.WithTracerProvider(s.tp), otelstep.WithMeterProvider(s.mp), otelstep.WithLoggerProvider(s.lp))
+		benchSteps(b, s.tp.Tracer("bench"), run.Logger("parse"), func(ctx context.Context, l *slog.Logger) {
+			run.StepLogger(ctx, l)(ctx, slog.LevelInfo, "begin parsing")
+		})
+	})
+	b.Run("baseline-sdk", func(b *testing.B) {
+		s := newBenchSDK(b)
+		base := newBaseline(s.mp, s.lp, 1<<30)
+		benchSteps(b, s.tp.Tracer("bench"), base.logger, func(ctx context.Context, l *slog.Logger) {
+			base.step(ctx, l, "parse", "begin parsing")
+		})
+	})
+	b.Run("nosdk", func(b *testing.B) {
+		run := otelstep.NewRun("bench", otelstep.WithTotalSteps(1<<30),
+			otelstep.WithTracerProvider(tracenoop.NewTracerProvider()),
+			otelstep.WithMeterProvider(metricnoop.NewMeterProvider()),
+			otelstep.WithLoggerProvider(lognoop.NewLoggerProvider()))
+		benchSteps(b, tracenoop.NewTracerProvider().Tracer("bench"), run.Logger("parse"), func(ctx context.Context, l *slog.Logger) {
+			run.StepLogger(ctx, l)(ctx, slog.LevelInfo, "begin parsing")
+		})
+	})
+}
+
+// BenchmarkFilteredMessage measures a Debug message through a step logger of
+// an Info component, with the full SDK.
+func BenchmarkFilteredMessage(b *testing.B) {
+	s := newBenchSDK(b)
+	run := otelstep.NewRun("bench", otelstep.WithTracerProvider(s.tp),
+		otelstep.WithMeterProvider(s.mp), otelstep.WithLoggerProvider(s.lp))
+	ctx, span := s.tp.Tracer("bench").Start(context.Background(), "root")
+	defer span.End()
+	log := run.StepLogger(ctx, run.Logger("parse"))
+	b.ReportAllocs()
+	for b.Loop() {
+		log(ctx, slog.LevelDebug, "filtered")
+	}
+}
+
+// BenchmarkStepParallel runs steps from GOMAXPROCS goroutines, each on its
+// own run and span, to show how far the SDK lets throughput scale.
+func BenchmarkStepParallel(b *testing.B) {
+	s := newBenchSDK(b)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		run := otelstep.NewRun("bench", otelstep.WithTotalSteps(1<<30),
+			otelstep.WithTracerProvider(s.tp), otelstep.WithMeterProvider(s.mp), otelstep.WithLoggerProvider(s.lp))
+		logger := run.Logger("parse")
+		tracer := s.tp.Tracer("bench")
+		ctx, span := tracer.Start(context.Background(), "root")
+		for i := 0; pb.Next(); i++ {
+			if i%spanEvery == spanEvery-1 {
+				span.End()
+				ctx, span = tracer.Start(context.Background(), "root")
+			}
+			run.StepLogger(ctx, logger)(ctx, slog.LevelInfo, "begin parsing")
+		}
+		span.End()
+	})
+}
+
+func benchSteps(b *testing.B, tracer trace.Tracer, logger *slog.Logger, step func(context.Context, *slog.Logger)) {
+	ctx, span := tracer.Start(context.Background(), "root")
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if i++; i%spanEvery == 0 {
+			span.End()
+			ctx, span = tracer.Start(context.Background(), "root")
+		}
+		step(ctx, logger)
+	}
+	span.End()
+}
+
+// baseline is a straightforward implementation of the telemetry contract,
+// the yardstick of the performance targets.
+type baseline struct {
+	logger *slog.Logger
+	steps  metric.Int64Gauge
+	ratio  metric.Float64Gauge
+	total  int
+	n      int64
+}
+
+func newBaseline(mp metric.MeterProvider, lp *sdklog.LoggerProvider, total int) *baseline {
+	m := mp.Meter("baseline")
+	steps, _ := m.Int64Gauge(otelstep.StepsMetricName)
+	ratio, _ := m.Float64Gauge(otelstep.ProgressMetricName)
+	return &baseline{
+		logger: otelslog.NewLogger("parse", otelslog.WithLoggerProvider(lp), otelslog.WithSource(true)),
+		steps:  steps,
+		ratio:  ratio,
+		total:  total,
+	}
+}
+
+func (b *baseline) step(ctx context.Context, logger *slog.Logger, component, msg string) {
+	b.n++
+	n := b.n
+	span := trace.SpanFromContext(ctx)
+	span.AddEvent(otelstep.StepEventName, trace.WithAttributes(
+		attribute.String("otelstep.run", "bench"),
+		attribute.Int64("otelstep.step.number", n),
+		attribute.String("otelstep.component", component),
+		attribute.Int("otelstep.steps.total", b.total),
+	))
+	b.steps.Record(ctx, n, metric.WithAttributes(attribute.String("otelstep.run", "bench")))
+	b.ratio.Record(ctx, float64(n)/float64(b.total), metric.WithAttributes(attribute.String("otelstep.run", "bench")))
+
+	body := fmt.Sprintf("Step %d: %s", n, msg)
+	logger.InfoContext(ctx, body,
+		"otelstep.step.number", n, "otelstep.component", component, "otelstep.run", "bench")
+	span.AddEvent(otelstep.LogEventName, trace.WithAttributes(
+		attribute.Int64("otelstep.step.number", n),
+		attribute.String("otelstep.component", component),
+		attribute.String("log.severity", "INFO"),
+		attribute.String("log.message", body),
+	))
+}

@@ -1,0 +1,98 @@
+package otelstep_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/otelstep/otelstep/otelstep"
+)
+
+func TestProgressGauges(t *testing.T) {
+	s := newSDK(t)
+	ctx := context.Background()
+	known := otelstep.NewRun("known", s.opts(otelstep.WithTotalSteps(4))...)
+	unknown := otelstep.NewRun("unknown", s.opts()...)
+	for range 3 {
+		known.StepLogger(ctx, nil)
+	}
+	unknown.StepLogger(ctx, nil)
+
+	rm := s.collect(t)
+	steps := gauge[int64](t, rm, otelstep.StepsMetricName)
+	if steps["known"] != 3 || steps["unknown"] != 1 {
+		t.Errorf("%s = %v, want known:3 unknown:1", otelstep.StepsMetricName, steps)
+	}
+	ratio := gauge[float64](t, rm, otelstep.ProgressMetricName)
+	if ratio["known"] != 0.75 {
+		t.Errorf("%s = %v, want known:0.75", otelstep.ProgressMetricName, ratio)
+	}
+	if _, ok := ratio["unknown"]; ok {
+		t.Errorf("progress recorded for a run without a total: %v", ratio)
+	}
+	for _, sm := range rm.ScopeMetrics {
+		if sm.Scope.Name != otelstep.ScopeName {
+			t.Errorf("meter scope = %q, want %q", sm.Scope.Name, otelstep.ScopeName)
+		}
+		for _, m := range sm.Metrics {
+			want := map[string]string{otelstep.StepsMetricName: "{step}", otelstep.ProgressMetricName: "1"}[m.Name]
+			if m.Unit != want {
+				t.Errorf("%s unit = %q, want %q", m.Name, m.Unit, want)
+			}
+		}
+	}
+}
+
+func TestProgressNeverAboveOne(t *testing.T) {
+	s := newSDK(t)
+	ctx := context.Background()
+	run := otelstep.NewRun("over", s.opts(otelstep.WithTotalSteps(2))...)
+	for range 5 {
+		run.StepLogger(ctx, nil)
+	}
+	run.End(ctx)
+	rm := s.collect(t)
+	if got := gauge[float64](t, rm, otelstep.ProgressMetricName)["over"]; got != 1 {
+		t.Errorf("progress = %v, want 1", got)
+	}
+	if got := gauge[int64](t, rm, otelstep.StepsMetricName)["over"]; got != 5 {
+		t.Errorf("steps = %v, want 5", got)
+	}
+}
+
+func TestWithProgressFalse(t *testing.T) {
+	s := newSDK(t)
+	ctx := context.Background()
+	run := otelstep.NewRun("quiet", s.opts(otelstep.WithProgress(false), otelstep.WithTotalSteps(2))...)
+	run.StepLogger(ctx, nil)
+	run.End(ctx)
+	if rm := s.collect(t); len(rm.ScopeMetrics) != 0 {
+		t.Errorf("metrics recorded with progress off: %+v", rm.ScopeMetrics)
+	}
+}
+
+func TestRunIDSeparatesConcurrentRuns(t *testing.T) {
+	s := newSDK(t)
+	ctx := context.Background()
+	a := otelstep.NewRun("deploy", s.opts(otelstep.WithRunID("a"))...)
+	b := otelstep.NewRun("deploy", s.opts(otelstep.WithRunID("b"))...)
+	same1 := otelstep.NewRun("migrate", s.opts()...)
+	same2 := otelstep.NewRun("migrate", s.opts()...)
+	a.StepLogger(ctx, nil)
+	for range 3 {
+		b.StepLogger(ctx, nil)
+	}
+	same1.StepLogger(ctx, nil)
+	same2.StepLogger(ctx, nil)
+	same2.StepLogger(ctx, nil)
+	same1.StepLogger(ctx, nil)
+	same1.StepLogger(ctx, nil)
+
+	steps := gauge[int64](t, s.collect(t), otelstep.StepsMetricName)
+	if steps["deploy/a"] != 1 || steps["deploy/b"] != 3 {
+		t.Errorf("with run ids: %v, want deploy/a:1 deploy/b:3", steps)
+	}
+	// Without ids, runs of one name share a series: the last record wins.
+	if steps["migrate"] != 3 || len(steps) != 3 {
+		t.Errorf("without run ids: %v, want one migrate series holding 3", steps)
+	}
+}
