@@ -17,6 +17,9 @@ const (
 	StepsTotalKey = attribute.Key("otelstep.steps.total")
 	// ComponentKey names the component that took a step (string).
 	ComponentKey = attribute.Key("otelstep.component")
+	// StepResultKey is how a step started with [Run.Start] ended: "ok",
+	// "error", or "abandoned" when its run ended first (string).
+	StepResultKey = attribute.Key("otelstep.step.result")
 
 	// SeverityKey holds the slog level name of a step message ("INFO") on
 	// the [LogEventName] span event.
@@ -38,6 +41,12 @@ const (
 	// ProgressMetricName is the Float64Gauge of steps taken over the
 	// run's total, from 0 to 1; recorded only when the total is known.
 	ProgressMetricName = "otelstep.run.progress"
+	// DurationMetricName is the Float64Histogram of the durations, in
+	// seconds, of the steps started with [Run.Start].
+	DurationMetricName = "otelstep.step.duration"
+	// ActiveRunsMetricName is the Int64UpDownCounter of the runs made and not
+	// yet ended.
+	ActiveRunsMetricName = "otelstep.runs.active"
 )
 
 // DefaultComponent is the component used for an empty component name and for

@@ -4,7 +4,10 @@ import (
 	"log/slog"
 
 	"go.opentelemetry.io/contrib/bridges/otelslog"
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
+	otellog "go.opentelemetry.io/otel/log"
+	"go.opentelemetry.io/otel/metric"
 )
 
 // component is what a Run knows about one of its components. It is
@@ -17,6 +20,8 @@ type component struct {
 
 	attr     attribute.KeyValue // otelstep.component
 	slogAttr slog.Attr          // otelstep.component
+	events   otellog.Logger     // for the log-based step events
+	durOpts  [numResults][]metric.RecordOption
 }
 
 // component returns the run's component named name, making it on first use.
@@ -41,12 +46,16 @@ func (r *Run) component(name string) *component {
 		attr:     ComponentKey.String(name),
 		slogAttr: slog.String(string(ComponentKey), name),
 	}
+	c.durOpts = durationOpts(r.runAttrs, c.attr)
+	lp := r.cfg.lp
+	if lp == nil {
+		lp = otel.GetLoggerProvider()
+	}
+	c.events = lp.Logger(name, otellog.WithInstrumentationVersion(Version))
 	opts := []otelslog.Option{
 		otelslog.WithVersion(Version),
 		otelslog.WithSource(r.cfg.source),
-	}
-	if r.cfg.lp != nil {
-		opts = append(opts, otelslog.WithLoggerProvider(r.cfg.lp))
+		otelslog.WithLoggerProvider(lp),
 	}
 	c.logger = slog.New(&handler{
 		comp:  c,

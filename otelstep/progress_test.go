@@ -34,8 +34,8 @@ func TestProgressGauges(t *testing.T) {
 			t.Errorf("meter scope = %q, want %q", sm.Scope.Name, otelstep.ScopeName)
 		}
 		for _, m := range sm.Metrics {
-			want := map[string]string{otelstep.StepsMetricName: "{step}", otelstep.ProgressMetricName: "1"}[m.Name]
-			if m.Unit != want {
+			want, ok := map[string]string{otelstep.StepsMetricName: "{step}", otelstep.ProgressMetricName: "1"}[m.Name]
+			if ok && m.Unit != want {
 				t.Errorf("%s unit = %q, want %q", m.Name, m.Unit, want)
 			}
 		}
@@ -65,8 +65,14 @@ func TestWithProgressFalse(t *testing.T) {
 	run := otelstep.NewRun("quiet", s.opts(otelstep.WithProgress(false), otelstep.WithTotalSteps(2))...)
 	run.StepLogger(ctx, nil)
 	run.End(ctx)
-	if rm := s.collect(t); len(rm.ScopeMetrics) != 0 {
-		t.Errorf("metrics recorded with progress off: %+v", rm.ScopeMetrics)
+	rm := s.collect(t)
+	for _, name := range []string{otelstep.StepsMetricName, otelstep.ProgressMetricName} {
+		if g := gauge[int64](t, rm, name); name == otelstep.StepsMetricName && len(g) != 0 {
+			t.Errorf("%s recorded with progress off: %v", name, g)
+		}
+		if g := gauge[float64](t, rm, name); name == otelstep.ProgressMetricName && len(g) != 0 {
+			t.Errorf("%s recorded with progress off: %v", name, g)
+		}
 	}
 }
 

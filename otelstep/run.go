@@ -11,6 +11,7 @@ import (
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Run is one execution of a multi-phase job: it numbers its steps, owns one
@@ -22,17 +23,17 @@ type Run struct {
 	cfg    config
 	levels Levels
 
-	runAttr   attribute.KeyValue
-	runIDAttr attribute.KeyValue // Key is empty without WithRunID
-	totalAttr attribute.KeyValue // Key is empty when the total is unknown
+	runAttrs     []attribute.KeyValue // otelstep.run (+ otelstep.run.id)
+	runSlogAttrs []slog.Attr          // the same as slog attributes
 
-	steps    atomic.Int64
-	progress *progress
-	ended    atomic.Bool
+	steps atomic.Int64
+	ins   *instruments
+	ended atomic.Bool
 
 	mu         sync.RWMutex
 	components map[string]*component
 	order      []*component
+	openSteps  map[*Step]struct{}
 }
 
 // NewRun returns a run named name. The name becomes the [RunKey] attribute of
@@ -46,22 +47,46 @@ func NewRun(name string, opts ...Option) *Run {
 	cfg := newConfig(opts)
 	name = sanitize(name)
 	r := &Run{
-		name:       name,
-		cfg:        cfg,
-		runAttr:    RunKey.String(name),
-		components: make(map[string]*component),
+		name:         name,
+		cfg:          cfg,
+		runAttrs:     []attribute.KeyValue{RunKey.String(name)},
+		runSlogAttrs: []slog.Attr{slog.String(string(RunKey), name)},
+		components:   make(map[string]*component),
+		openSteps:    make(map[*Step]struct{}),
 	}
 	if cfg.runID != "" {
-		r.runIDAttr = RunIDKey.String(sanitize(cfg.runID))
-	}
-	if cfg.total > 0 {
-		r.totalAttr = StepsTotalKey.Int(cfg.total)
+		id := sanitize(cfg.runID)
+		r.runAttrs = append(r.runAttrs, RunIDKey.String(id))
+		r.runSlogAttrs = append(r.runSlogAttrs, slog.String(string(RunIDKey), id))
 	}
 	r.levels = loadLevels(cfg.levels)
-	if !cfg.noProgress {
-		r.progress = newProgress(cfg.mp, r.metricAttrs())
-	}
+	r.ins = newInstruments(cfg.mp, !cfg.noProgress, attribute.NewSet(r.runAttrs...))
+	r.ins.active.Add(context.Background(), 1, r.ins.addOpts...)
 	return r
+}
+
+// tracer returns the tracer of the run's step spans, from the configured
+// provider or the global one at call time.
+func (r *Run) tracer() trace.Tracer {
+	tp := r.cfg.tp
+	if tp == nil {
+		tp = otel.GetTracerProvider()
+	}
+	return tp.Tracer(ScopeName, trace.WithInstrumentationVersion(Version))
+}
+
+// open records s as a step not yet ended.
+func (r *Run) open(s *Step) {
+	r.mu.Lock()
+	r.openSteps[s] = struct{}{}
+	r.mu.Unlock()
+}
+
+// close forgets s as an open step.
+func (r *Run) close(s *Step) {
+	r.mu.Lock()
+	delete(r.openSteps, s)
+	r.mu.Unlock()
 }
 
 // loadLevels parses spec, or the environment when spec is nil, reporting a
@@ -78,14 +103,6 @@ func loadLevels(spec *string) Levels {
 	return l
 }
 
-// metricAttrs returns the attributes of the run's metric series.
-func (r *Run) metricAttrs() attribute.Set {
-	if r.runIDAttr.Key != "" {
-		return attribute.NewSet(r.runAttr, r.runIDAttr)
-	}
-	return attribute.NewSet(r.runAttr)
-}
-
 // Name returns the run's name.
 func (r *Run) Name() string { return r.name }
 
@@ -98,16 +115,26 @@ func (r *Run) Total() int { return r.cfg.total }
 // Levels returns the component levels in force for the run.
 func (r *Run) Levels() Levels { return r.levels }
 
-// End marks the run as finished and records the progress gauges one last
-// time, so that the final values are the last ones exported. End is
-// idempotent. Steps taken after End are still numbered and logged.
+// End marks the run as finished: it ends the steps from [Run.Start] still
+// open with the result "abandoned", records the progress gauges one last time
+// so that the final values are the last ones exported, and takes the run out
+// of [ActiveRunsMetricName]. End is idempotent. Steps taken after End are
+// still numbered and logged.
 func (r *Run) End(ctx context.Context) {
 	if !r.ended.CompareAndSwap(false, true) {
 		return
 	}
-	if r.progress != nil {
-		r.progress.record(ctx, r.steps.Load(), r.cfg.total)
+	r.mu.RLock()
+	open := make([]*Step, 0, len(r.openSteps))
+	for s := range r.openSteps {
+		open = append(open, s)
 	}
+	r.mu.RUnlock()
+	for _, s := range open {
+		s.end(resultAbandoned, nil)
+	}
+	r.ins.recordProgress(ctx, r.steps.Load(), r.cfg.total)
+	r.ins.active.Add(ctx, -1, r.ins.addOpts...)
 }
 
 // sanitize makes s a usable name: valid UTF-8 (OTLP rejects anything else)

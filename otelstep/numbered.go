@@ -1,0 +1,108 @@
+package otelstep
+
+import (
+	"context"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// numbered is one numbered step of a run: what a StepLogger and a Step share.
+type numbered struct {
+	run    *Run
+	comp   *component // the component of logger, or DefaultComponent's
+	logger *slog.Logger
+	own    bool // logger is one of comp's loggers: comp.level applies
+	n      int64
+}
+
+// takeStep numbers the next step, adds the step event to the span in ctx and
+// records the progress gauges.
+func (r *Run) takeStep(ctx context.Context, logger *slog.Logger) numbered {
+	s := numbered{run: r, logger: logger}
+	if logger != nil {
+		if h, ok := logger.Handler().(*handler); ok {
+			s.comp, s.own = h.comp, true
+		}
+	}
+	if s.comp == nil {
+		s.comp = r.component(DefaultComponent)
+		if logger == nil {
+			s.logger, s.own = s.comp.logger, true
+		}
+	}
+	s.n = r.steps.Add(1)
+
+	if span := trace.SpanFromContext(ctx); span.IsRecording() {
+		span.AddEvent(StepEventName, trace.WithAttributes(r.stepAttrs(s.comp, s.n, true)...))
+	}
+	r.ins.recordProgress(ctx, r.steps.Load(), r.cfg.total)
+	return s
+}
+
+// stepAttrs returns the attributes of step n of comp: run, run id, step
+// number, component and, with total set and the total known, the total.
+func (r *Run) stepAttrs(c *component, n int64, total bool) []attribute.KeyValue {
+	kvs := make([]attribute.KeyValue, 0, 5)
+	kvs = append(kvs, r.runAttrs...)
+	kvs = append(kvs, StepNumberKey.Int64(n), c.attr)
+	if total && r.cfg.total > 0 {
+		kvs = append(kvs, StepsTotalKey.Int(r.cfg.total))
+	}
+	return kvs
+}
+
+// enabled reports whether a message at level passes the step's level check.
+func (s *numbered) enabled(ctx context.Context, level slog.Level) bool {
+	if s.own {
+		return level >= s.comp.level
+	}
+	return s.logger.Enabled(ctx, level)
+}
+
+// log writes one message of the step that passed the level check: a log
+// record through the step's logger, with pc as its source location, and an
+// event on span when it is recording. ctx must carry span for the record to
+// be correlated with it.
+func (s *numbered) log(ctx context.Context, span trace.Span, level slog.Level, msg string, pc uintptr, args []any) {
+	recording := span.IsRecording()
+	h := s.logger.Handler()
+	handled := h.Enabled(ctx, level)
+	if !recording && !handled {
+		return
+	}
+
+	body := stepBody(s.n, msg)
+	if recording {
+		span.AddEvent(LogEventName, trace.WithAttributes(
+			StepNumberKey.Int64(s.n),
+			s.comp.attr,
+			SeverityKey.String(level.String()),
+			MessageKey.String(body),
+		))
+	}
+	if handled {
+		rec := slog.NewRecord(time.Now(), level, body, pc)
+		rec.AddAttrs(slog.Int64(string(StepNumberKey), s.n), s.comp.slogAttr)
+		rec.AddAttrs(s.run.runSlogAttrs...)
+		rec.Add(args...)
+		_ = h.Handle(ctx, rec)
+	}
+}
+
+// stepBody returns "Step N: msg", with msg made valid UTF-8.
+func stepBody(n int64, msg string) string {
+	if !utf8.ValidString(msg) {
+		msg = strings.ToValidUTF8(msg, string(utf8.RuneError))
+	}
+	var buf [32]byte
+	b := append(buf[:0], "Step "...)
+	b = strconv.AppendInt(b, n, 10)
+	b = append(b, ": "...)
+	return string(b) + msg
+}
