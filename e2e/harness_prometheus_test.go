@@ -1,0 +1,149 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+)
+
+// promServer is a Prometheus scraping the shared Jaeger's prometheus exporter
+// every second.
+type promServer struct {
+	proc *proc
+	port int
+}
+
+// URL is the base URL of the Prometheus HTTP API.
+func (p *promServer) URL() string { return "http://" + hostPort(p.port) }
+
+var (
+	promOnce sync.Once
+	promS    *promServer
+	promErr  error
+	promSkip string
+)
+
+// findPrometheus looks for the binary on PATH, then in /usr/bin.
+func findPrometheus() (string, error) {
+	if p, err := exec.LookPath("prometheus"); err == nil {
+		return p, nil
+	}
+	if _, err := os.Stat("/usr/bin/prometheus"); err == nil {
+		return "/usr/bin/prometheus", nil
+	}
+	return "", fmt.Errorf("prometheus not found on PATH or in /usr/bin (install: apt-get install -y --no-install-recommends prometheus)")
+}
+
+// needPrometheus returns the shared Prometheus, starting it on first use.
+// Without the binary the test fails when CI=true and is skipped otherwise.
+func needPrometheus(t testing.TB, j *jaegerStack) *promServer {
+	t.Helper()
+	promOnce.Do(func() {
+		bin, err := findPrometheus()
+		if err != nil {
+			promSkip = err.Error()
+			return
+		}
+		promS, promErr = startPrometheus(bin, j)
+	})
+	if promSkip != "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("the Prometheus leg cannot run: %s", promSkip)
+		}
+		t.Skipf("the Prometheus leg cannot run: %s (set CI=true to make this a failure)", promSkip)
+	}
+	if promErr != nil {
+		t.Fatalf("Prometheus is not running: %v", promErr)
+	}
+	t.Cleanup(func() { dumpOnFailure(t, promS.proc) })
+	return promS
+}
+
+func startPrometheus(bin string, j *jaegerStack) (*promServer, error) {
+	dir, err := os.MkdirTemp(workDir, "prometheus-")
+	if err != nil {
+		return nil, err
+	}
+	// honor_labels keeps the exporter's job label (= the service.name of the
+	// telemetry) instead of replacing it with the scrape job's name.
+	cfg := fmt.Sprintf(`global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+scrape_configs:
+  - job_name: jaeger-otlp-metrics
+    honor_labels: true
+    static_configs:
+      - targets: ['%s']
+`, hostPort(j.prometheus))
+	cfgPath := filepath.Join(dir, "prometheus.yml")
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+		return nil, err
+	}
+	var lastErr error
+	for attempt := 1; attempt <= 2; attempt++ {
+		port, err := pickPort()
+		if err != nil {
+			return nil, err
+		}
+		p, err := startProc(workDir, "prometheus-"+strconv.Itoa(port), nil, bin,
+			"--config.file="+cfgPath,
+			"--storage.tsdb.path="+filepath.Join(dir, "data"),
+			"--web.listen-address="+hostPort(port),
+		)
+		if err != nil {
+			return nil, err
+		}
+		s := &promServer{proc: p, port: port}
+		if err := waitHTTP200(s.URL()+"/-/ready", p, 60*time.Second); err != nil {
+			p.stop(5 * time.Second)
+			lastErr = fmt.Errorf("prometheus /-/ready: %w\n%s", err, p.tail(20))
+			continue
+		}
+		logf("prometheus ready on %d, log %s", port, p.logPath)
+		return s, nil
+	}
+	return nil, lastErr
+}
+
+type promSample struct {
+	Metric map[string]string
+	Value  float64
+}
+
+// query runs an instant PromQL query.
+func (p *promServer) query(ctx context.Context, q string) ([]promSample, error) {
+	var r struct {
+		Status string `json:"status"`
+		Error  string `json:"error"`
+		Data   struct {
+			ResultType string `json:"resultType"`
+			Result     []struct {
+				Metric map[string]string `json:"metric"`
+				Value  [2]any            `json:"value"`
+			} `json:"result"`
+		} `json:"data"`
+	}
+	if err := getJSON(ctx, p.URL()+"/api/v1/query?query="+url.QueryEscape(q), &r); err != nil {
+		return nil, err
+	}
+	if r.Status != "success" {
+		return nil, fmt.Errorf("query %s: %s %s", q, r.Status, r.Error)
+	}
+	var out []promSample
+	for _, s := range r.Data.Result {
+		str, _ := s.Value[1].(string)
+		v, err := strconv.ParseFloat(str, 64)
+		if err != nil {
+			return nil, fmt.Errorf("query %s: value %v: %w", q, s.Value, err)
+		}
+		out = append(out, promSample{Metric: s.Metric, Value: v})
+	}
+	return out, nil
+}

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/otelstep/otelstep/otelstep"
+)
+
+// The demo job: a tiny compiler with four phases, each one otelstep step,
+// logging the way torch/_dynamo does ("begin X" ... "done X").
+
+// components are the phases of the pipeline, in order; one step each.
+var components = []string{"parse", "typecheck", "optimize", "codegen"}
+
+// runName is the otelstep run name (the otelstep.run attribute).
+const runName = "compile"
+
+// source is the program the demo "compiles"; the numbers in the log
+// messages are computed from it.
+const source = `package main
+
+func fib(n int) int {
+	if n < 2 {
+		return n
+	}
+	return fib(n-1) + fib(n-2)
+}
+
+func main() {
+	const debug = false
+	if debug {
+		println("unreachable")
+	}
+	println(fib(10) * 1 + 0)
+}
+`
+
+// compilation is one run of the pipeline.
+type compilation struct {
+	run    *otelstep.Run
+	tracer trace.Tracer
+	tally  *tally
+	delay  time.Duration // simulated work per phase
+}
+
+// compile runs the pipeline once under a root span named runName (a child of
+// the span in ctx, if any) and returns what it did. ctx cancellation stops it
+// between phases.
+func compile(ctx context.Context, env *demoEnv, delay time.Duration) (summary, error) {
+	t := &tally{}
+	opts := append(env.runOptions(), otelstep.WithTotalSteps(len(components)), otelstep.WithHandler(t))
+	run := otelstep.NewRun(runName, opts...)
+	c := &compilation{run: run, tracer: env.tracer(), tally: t, delay: delay}
+
+	ctx, root := c.tracer.Start(ctx, runName, trace.WithAttributes(
+		attribute.String("otelstep.run", runName),
+		attribute.Int("otelstep.steps.total", len(components)),
+	))
+	c.tally.span()
+	err := c.phases(ctx)
+	run.End(ctx)
+	if err != nil {
+		root.RecordError(err)
+		root.SetStatus(codes.Error, err.Error())
+	}
+	root.End()
+
+	s := c.tally.result()
+	s.Service = env.service
+	s.TraceID = root.SpanContext().TraceID().String()
+	s.Run = runName
+	s.Steps = run.Steps()
+	s.Total = len(components)
+	return s, err
+}
+
+// phases runs parse, typecheck, optimize and codegen.
+func (c *compilation) phases(ctx context.Context) error {
+	tokens := strings.Fields(source)
+	lines := strings.Count(source, "\n")
+
+	// parse
+	pctx, st := c.begin(ctx, "parse")
+	st.Log(pctx, slog.LevelInfo, "begin parsing", "file", "main.mini", "lines", lines)
+	st.Log(pctx, slog.LevelDebug, "tokenized", "tokens", len(tokens))
+	err := c.work(pctx)
+	nodes := len(tokens) * 2
+	if err == nil {
+		st.Log(pctx, slog.LevelInfo, "done parsing", "nodes", nodes)
+	}
+	st.End(err)
+	if err != nil {
+		return err
+	}
+
+	// typecheck
+	tctx, st := c.begin(ctx, "typecheck")
+	st.Log(tctx, slog.LevelInfo, "begin typechecking")
+	funcs := strings.Count(source, "func ")
+	st.Log(tctx, slog.LevelDebug, "resolved identifiers", "funcs", funcs, "idents", countIdents(tokens))
+	err = c.work(tctx)
+	if err == nil {
+		st.Log(tctx, slog.LevelInfo, "done typechecking", "funcs", funcs)
+	}
+	st.End(err)
+	if err != nil {
+		return err
+	}
+
+	// optimize
+	octx, st := c.begin(ctx, "optimize")
+	st.Log(octx, slog.LevelInfo, "begin optimizing", "passes", 2)
+	folded := strings.Count(source, "* 1") + strings.Count(source, "+ 0")
+	st.Log(octx, slog.LevelDebug, "pass constant-folding", "removed", folded)
+	dead := strings.Count(source, "if debug")
+	st.Log(octx, slog.LevelDebug, "pass dead-code", "removed", dead)
+	st.Log(octx, slog.LevelWarn, "not inlining recursive function", "func", "fib")
+	err = c.work(octx)
+	nodes -= folded + dead
+	if err == nil {
+		st.Log(octx, slog.LevelInfo, "done optimizing", "nodes", nodes)
+	}
+	st.End(err)
+	if err != nil {
+		return err
+	}
+
+	// codegen
+	gctx, st := c.begin(ctx, "codegen")
+	st.Log(gctx, slog.LevelInfo, "begin codegen", "target", "wasm")
+	err = c.work(gctx)
+	if err == nil {
+		st.Log(gctx, slog.LevelInfo, "done codegen", "bytes", nodes*4)
+	}
+	st.End(err)
+	return err
+}
+
+// work simulates a phase's work; it stops early if ctx is cancelled.
+func (c *compilation) work(ctx context.Context) error {
+	t := time.NewTimer(c.delay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func countIdents(tokens []string) int {
+	n := 0
+	for _, t := range tokens {
+		if t != "" && (t[0] >= 'a' && t[0] <= 'z') {
+			n++
+		}
+	}
+	return n
+}
