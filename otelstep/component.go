@@ -58,9 +58,10 @@ func (r *Run) component(name string) *component {
 		otelslog.WithLoggerProvider(lp),
 	}
 	c.logger = slog.New(&handler{
-		comp:  c,
-		otel:  otelslog.NewHandler(name, opts...),
-		local: r.cfg.handler,
+		comp:   c,
+		otel:   otelslog.NewHandler(name, opts...),
+		local:  r.cfg.handler,
+		direct: r.cfg.handler == nil,
 	})
 	r.components[name] = c
 	r.order = append(r.order, c)

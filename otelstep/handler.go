@@ -13,6 +13,11 @@ type handler struct {
 	comp  *component
 	otel  slog.Handler
 	local slog.Handler // nil without WithHandler
+
+	// direct is true for the component's own handler, with no local handler
+	// and nothing added by WithAttrs or WithGroup: step messages can then
+	// skip otelslog and go straight to the component's OTel logger.
+	direct bool
 }
 
 var _ slog.Handler = (*handler)(nil)
@@ -47,6 +52,7 @@ func (h *handler) WithAttrs(attrs []slog.Attr) slog.Handler {
 		return h
 	}
 	h2 := *h
+	h2.direct = false
 	h2.otel = h.otel.WithAttrs(attrs)
 	if h.local != nil {
 		h2.local = h.local.WithAttrs(attrs)
@@ -61,6 +67,7 @@ func (h *handler) WithGroup(name string) slog.Handler {
 		return h
 	}
 	h2 := *h
+	h2.direct = false
 	h2.otel = h.otel.WithGroup(name)
 	if h.local != nil {
 		h2.local = h.local.WithGroup(name)

@@ -58,27 +58,30 @@ func (r *Run) stepAttrs(c *component, n int64, total bool) []attribute.KeyValue 
 }
 
 // enabled reports whether a message at level passes the step's level check.
-func (s *numbered) enabled(ctx context.Context, level slog.Level) bool {
+func (s numbered) enabled(ctx context.Context, level slog.Level) bool {
 	if s.own {
 		return level >= s.comp.level
 	}
 	return s.logger.Enabled(ctx, level)
 }
 
-// log writes one message of the step that passed the level check: a log
-// record through the step's logger, with pc as its source location, and an
-// event on span when it is recording. ctx must carry span for the record to
-// be correlated with it.
-func (s *numbered) log(ctx context.Context, span trace.Span, level slog.Level, msg string, pc uintptr, args []any) {
-	recording := span.IsRecording()
-	h := s.logger.Handler()
-	handled := h.Enabled(ctx, level)
-	if !recording && !handled {
-		return
-	}
+// prepare reports whether a message at level that passed the level check
+// makes anything: a record through the step's logger (handled) or an event on
+// span (span.IsRecording). The caller takes the source location only then.
+func (s numbered) prepare(ctx context.Context, span trace.Span, level slog.Level) (h slog.Handler, handled, ok bool) {
+	h = s.logger.Handler()
+	handled = h.Enabled(ctx, level)
+	return h, handled, handled || span.IsRecording()
+}
 
+// log writes one message of the step: a record through h when handled, with
+// pc as its source location, and an event on span when it is recording. ctx
+// must carry span for the record to be correlated with it.
+func (s numbered) log(ctx context.Context, span trace.Span, h slog.Handler, handled bool,
+	level slog.Level, msg string, pc uintptr, args []any,
+) {
 	body := stepBody(s.n, msg)
-	if recording {
+	if span.IsRecording() {
 		span.AddEvent(LogEventName, trace.WithAttributes(
 			StepNumberKey.Int64(s.n),
 			s.comp.attr,
@@ -87,6 +90,9 @@ func (s *numbered) log(ctx context.Context, span trace.Span, level slog.Level, m
 		))
 	}
 	if handled {
+		if own, ok := h.(*handler); ok && s.emitDirect(ctx, own, level, body, pc, args) {
+			return
+		}
 		rec := slog.NewRecord(time.Now(), level, body, pc)
 		rec.AddAttrs(slog.Int64(string(StepNumberKey), s.n), s.comp.slogAttr)
 		rec.AddAttrs(s.run.runSlogAttrs...)

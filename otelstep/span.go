@@ -82,12 +82,18 @@ func (s *Step) Log(ctx context.Context, level slog.Level, msg string, args ...an
 	if !s.enabled(ctx, level) {
 		return
 	}
-	var pcs [1]uintptr
-	runtime.Callers(2, pcs[:]) // skip runtime.Callers and Log
 	if trace.SpanFromContext(ctx) != s.span {
 		ctx = trace.ContextWithSpan(ctx, s.span)
 	}
-	s.log(ctx, s.span, level, msg, pcs[0], args)
+	h, handled, ok := s.prepare(ctx, s.span, level)
+	if !ok {
+		return
+	}
+	var pcs [1]uintptr
+	if handled {
+		runtime.Callers(2, pcs[:]) // skip runtime.Callers and Log
+	}
+	s.log(ctx, s.span, h, handled, level, msg, pcs[0], args)
 }
 
 // End ends the step's span, with status Error and the error recorded when

@@ -33,8 +33,15 @@ func (r *Run) StepLogger(ctx context.Context, logger *slog.Logger) StepLogger {
 		if !s.enabled(ctx, level) {
 			return
 		}
+		span := trace.SpanFromContext(ctx)
+		h, handled, ok := s.prepare(ctx, span, level)
+		if !ok {
+			return
+		}
 		var pcs [1]uintptr
-		runtime.Callers(2, pcs[:]) // skip runtime.Callers and this closure
-		s.log(ctx, trace.SpanFromContext(ctx), level, msg, pcs[0], args)
+		if handled {
+			runtime.Callers(2, pcs[:]) // skip runtime.Callers and this closure
+		}
+		s.log(ctx, span, h, handled, level, msg, pcs[0], args)
 	}
 }

@@ -1,0 +1,57 @@
+package otelstep_test
+
+import (
+	"context"
+	"log/slog"
+	"testing"
+
+	"github.com/otelstep/otelstep/otelstep"
+	lognoop "go.opentelemetry.io/otel/log/noop"
+	metricnoop "go.opentelemetry.io/otel/metric/noop"
+	tracenoop "go.opentelemetry.io/otel/trace/noop"
+)
+
+// The allocation budgets of the performance targets: one allocation per step
+// without an SDK (the StepLogger itself), none for a filtered message.
+
+func TestAllocsNoSDK(t *testing.T) {
+	run := otelstep.NewRun("bench", otelstep.WithTotalSteps(10),
+		otelstep.WithTracerProvider(tracenoop.NewTracerProvider()),
+		otelstep.WithMeterProvider(metricnoop.NewMeterProvider()),
+		otelstep.WithLoggerProvider(lognoop.NewLoggerProvider()))
+	logger := run.Logger("parse")
+	ctx, span := tracenoop.NewTracerProvider().Tracer("t").Start(context.Background(), "root")
+	defer span.End()
+	got := testing.AllocsPerRun(1000, func() {
+		run.StepLogger(ctx, logger)(ctx, slog.LevelInfo, "begin parsing")
+	})
+	if got > 1 {
+		t.Errorf("a step without an SDK allocates %v times, budget 1", got)
+	}
+}
+
+func TestAllocsFiltered(t *testing.T) {
+	s := newSDK(t)
+	run := otelstep.NewRun("bench", s.opts()...)
+	ctx, span := s.tp.Tracer("t").Start(context.Background(), "root")
+	defer span.End()
+	log := run.StepLogger(ctx, run.Logger("parse"))
+	got := testing.AllocsPerRun(1000, func() {
+		log(ctx, slog.LevelDebug, "filtered")
+	})
+	if got != 0 {
+		t.Errorf("a filtered StepLogger message allocates %v times, budget 0", got)
+	}
+
+	// A StepLogger is a func value: the compiler cannot see that it keeps
+	// no args, so a call with args allocates their slice. Step.Log is a
+	// method and does not.
+	_, step := run.Start(ctx, run.Logger("parse"))
+	defer step.End(nil)
+	got = testing.AllocsPerRun(1000, func() {
+		step.Log(ctx, slog.LevelDebug, "filtered", "n", 1)
+	})
+	if got != 0 {
+		t.Errorf("a filtered Step.Log message with args allocates %v times, budget 0", got)
+	}
+}
