@@ -39,8 +39,9 @@
 //     otelstep.run, otelstep.step.number, otelstep.component and, when the
 //     total is known, otelstep.steps.total.
 //   - [LogEventName] ("otelstep.log"), once per message that passes the level
-//     check, with otelstep.step.number, otelstep.component, log.severity (the
-//     slog level name, "INFO") and log.message, the full "Step N: msg".
+//     check, with otelstep.run, otelstep.step.number, otelstep.component,
+//     log.severity (the slog level name, "INFO") and log.message, the full
+//     "Step N: msg".
 //     Jaeger shows span events but not OTel logs: this is how a Jaeger user
 //     reads the step messages.
 //
@@ -48,7 +49,17 @@
 // exactly; attributes otelstep.step.number, otelstep.component, otelstep.run,
 // then the caller's args and whatever the logger carries from With; trace
 // and span IDs from the context; severity from the slog level; source
-// location (code.*) of the line that called the StepLogger.
+// location (code.*) of the line that called the StepLogger. [Run.Start]
+// also writes one record per step with the event name "otelstep.step" and
+// the body "Step N started: component".
+//
+// Step spans ([Run.Start]) are children of the span in the context, named
+// "Step N: component", with otelstep.run, otelstep.step.number,
+// otelstep.component, otelstep.steps.total when known, and
+// otelstep.step.result ("ok", "error", "abandoned") once ended; their
+// durations go to the otelstep.step.duration histogram (unit s, with run,
+// component and result), and otelstep.runs.active counts the runs not yet
+// ended.
 //
 // Metrics, from the meter named [ScopeName], with the attribute otelstep.run:
 //
@@ -88,5 +99,6 @@
 // A nil logger means the run's [DefaultComponent] logger; an empty component
 // name or run name is [DefaultComponent]; names and messages that are not
 // valid UTF-8 have the bad bytes replaced by U+FFFD, since OTLP rejects them.
-// A context without a span, or with a non-recording one, gets no span events.
+// A context without a span, or with a non-recording one, gets no span events:
+// a StepLogger step then leaves only the gauges and its messages' records.
 package otelstep

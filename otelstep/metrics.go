@@ -2,6 +2,7 @@ package otelstep
 
 import (
 	"context"
+	"sync"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -26,6 +27,9 @@ type instruments struct {
 
 	runOpts []metric.RecordOption // otelstep.run (+ otelstep.run.id)
 	addOpts []metric.AddOption
+
+	mu       sync.Mutex // orders the gauge records of concurrent steps
+	recorded int64      // the highest step count recorded
 }
 
 // newInstruments makes a run's instruments from mp, or from the global meter
@@ -70,11 +74,21 @@ func handle(err error) {
 	}
 }
 
-// recordProgress records n steps taken of total (total <= 0: unknown).
-func (ins *instruments) recordProgress(ctx context.Context, n int64, total int) {
+// recordProgress records n steps taken of total (total <= 0: unknown). A
+// gauge keeps the last value recorded, so a count below one already recorded
+// (a step that lost the race to record against a later one) is skipped: the
+// gauges never go backwards. force records n even when it was recorded
+// already, for Run.End.
+func (ins *instruments) recordProgress(ctx context.Context, n int64, total int, force bool) {
 	if ins.steps == nil {
 		return
 	}
+	ins.mu.Lock()
+	defer ins.mu.Unlock()
+	if n < ins.recorded || (n == ins.recorded && !force) {
+		return
+	}
+	ins.recorded = n
 	ins.steps.Record(ctx, n, ins.runOpts...)
 	if total > 0 {
 		ins.ratio.Record(ctx, min(float64(n)/float64(total), 1), ins.runOpts...)

@@ -41,7 +41,7 @@ func (r *Run) takeStep(ctx context.Context, logger *slog.Logger) numbered {
 	if span := trace.SpanFromContext(ctx); span.IsRecording() {
 		span.AddEvent(StepEventName, trace.WithAttributes(r.stepAttrs(s.comp, s.n, true)...))
 	}
-	r.ins.recordProgress(ctx, r.steps.Load(), r.cfg.total)
+	r.ins.recordProgress(ctx, s.n, r.cfg.total, false)
 	return s
 }
 
@@ -82,12 +82,15 @@ func (s numbered) log(ctx context.Context, span trace.Span, h slog.Handler, hand
 ) {
 	body := stepBody(s.n, msg)
 	if span.IsRecording() {
-		span.AddEvent(LogEventName, trace.WithAttributes(
+		var kvs [6]attribute.KeyValue
+		attrs := append(kvs[:0], s.run.runAttrs...)
+		attrs = append(attrs,
 			StepNumberKey.Int64(s.n),
 			s.comp.attr,
 			SeverityKey.String(level.String()),
 			MessageKey.String(body),
-		))
+		)
+		span.AddEvent(LogEventName, trace.WithAttributes(attrs...))
 	}
 	if handled {
 		if own, ok := h.(*handler); ok && s.emitDirect(ctx, own, level, body, pc, args) {

@@ -109,6 +109,14 @@ func (r *Run) Name() string { return r.name }
 // Steps returns the number of steps taken so far.
 func (r *Run) Steps() int { return int(r.steps.Load()) }
 
+// ID returns the run id given with [WithRunID], or "".
+func (r *Run) ID() string {
+	if len(r.runAttrs) > 1 {
+		return r.runAttrs[1].Value.AsString()
+	}
+	return ""
+}
+
 // Total returns the expected number of steps, or 0 when it is unknown.
 func (r *Run) Total() int { return r.cfg.total }
 
@@ -133,7 +141,7 @@ func (r *Run) End(ctx context.Context) {
 	for _, s := range open {
 		s.end(resultAbandoned, nil)
 	}
-	r.ins.recordProgress(ctx, r.steps.Load(), r.cfg.total)
+	r.ins.recordProgress(ctx, r.steps.Load(), r.cfg.total, true)
 	r.ins.active.Add(ctx, -1, r.ins.addOpts...)
 }
 

@@ -29,17 +29,20 @@ type Step struct {
 // Start takes the run's next step number exactly as [Run.StepLogger] does
 // (the same counter, the same [StepEventName] event on the span in ctx, the
 // same gauges) and starts a child of that span named "Step N: component",
-// with the attributes otelstep.run, otelstep.step.number and
-// otelstep.component. The returned context carries the step's span.
+// with the attributes otelstep.run, otelstep.step.number,
+// otelstep.component and, when the total is known, otelstep.steps.total. The
+// returned context carries the step's span.
 //
 // The step start is also an OTel log record with the event name
-// [StepEventName], for backends that read log-based events.
+// [StepEventName] and the body "Step N started: component", for backends
+// that read log-based events. Filter on the event name to tell it from the
+// step's messages.
 //
 // The step must be ended with [Step.End]; [Run.End] ends the steps still
 // open as abandoned.
 func (r *Run) Start(ctx context.Context, logger *slog.Logger) (context.Context, *Step) {
 	s := &Step{numbered: r.takeStep(ctx, logger)}
-	attrs := r.stepAttrs(s.comp, s.n, false)
+	attrs := r.stepAttrs(s.comp, s.n, true)
 	ctx, s.span = r.tracer().Start(ctx, "Step "+strconv.FormatInt(s.n, 10)+": "+s.comp.name,
 		trace.WithAttributes(attrs...))
 	s.start = time.Now()

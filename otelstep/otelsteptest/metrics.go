@@ -1,0 +1,155 @@
+package otelsteptest
+
+import (
+	"cmp"
+	"context"
+	"slices"
+
+	"github.com/otelstep/otelstep/otelstep"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+)
+
+// GaugeValue is the last value of one series of a gauge.
+type GaugeValue struct {
+	Run   string // otelstep.run
+	RunID string // otelstep.run.id, empty without otelstep.WithRunID
+	Value float64
+}
+
+// Duration is the series of one run, component and result of the
+// [otelstep.DurationMetricName] histogram.
+type Duration struct {
+	Run       string  // otelstep.run
+	RunID     string  // otelstep.run.id, empty without otelstep.WithRunID
+	Component string  // otelstep.component
+	Result    string  // otelstep.step.result: "ok", "error" or "abandoned"
+	Count     uint64  // steps ended
+	Sum       float64 // their durations, in seconds
+}
+
+// Metrics collects and returns the metrics recorded so far; after
+// [Recorder.Shutdown], those collected then. A failed collection returns
+// what it could collect, and is otherwise impossible: the reader is manual and
+// the context is not cancelled.
+func (r *Recorder) Metrics() metricdata.ResourceMetrics {
+	r.mu.Lock()
+	final := r.final
+	r.mu.Unlock()
+	if final != nil {
+		return *final
+	}
+	var rm metricdata.ResourceMetrics
+	_ = r.reader.Collect(context.Background(), &rm)
+	return rm
+}
+
+// Gauge returns the last value of the gauge name, [otelstep.StepsMetricName]
+// or [otelstep.ProgressMetricName], for the run named run made without
+// otelstep.WithRunID, and whether there is one. For runs with an id, use
+// [Recorder.Gauges].
+func (r *Recorder) Gauge(name, run string) (float64, bool) {
+	for _, g := range r.Gauges(name) {
+		if g.Run == run && g.RunID == "" {
+			return g.Value, true
+		}
+	}
+	return 0, false
+}
+
+// Gauges returns the last value of every series of the gauge name, sorted
+// by run name and run id. Integer gauges are converted to float64.
+func (r *Recorder) Gauges(name string) []GaugeValue {
+	var out []GaugeValue
+	for _, m := range r.metric(name) {
+		switch data := m.Data.(type) {
+		case metricdata.Gauge[int64]:
+			for _, dp := range data.DataPoints {
+				run, id := runOf(dp.Attributes)
+				out = append(out, GaugeValue{run, id, float64(dp.Value)})
+			}
+		case metricdata.Gauge[float64]:
+			for _, dp := range data.DataPoints {
+				run, id := runOf(dp.Attributes)
+				out = append(out, GaugeValue{run, id, dp.Value})
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b GaugeValue) int {
+		return cmp.Or(cmp.Compare(a.Run, b.Run), cmp.Compare(a.RunID, b.RunID))
+	})
+	return out
+}
+
+// Durations returns the series of the [otelstep.DurationMetricName]
+// histogram, sorted by run name, run id, component and result.
+func (r *Recorder) Durations() []Duration {
+	var out []Duration
+	for _, m := range r.metric(otelstep.DurationMetricName) {
+		h, ok := m.Data.(metricdata.Histogram[float64])
+		if !ok {
+			continue
+		}
+		for _, dp := range h.DataPoints {
+			d := Duration{Count: dp.Count, Sum: dp.Sum}
+			d.Run, d.RunID = runOf(dp.Attributes)
+			d.Component = str(dp.Attributes, otelstep.ComponentKey)
+			d.Result = str(dp.Attributes, otelstep.StepResultKey)
+			out = append(out, d)
+		}
+	}
+	slices.SortFunc(out, func(a, b Duration) int {
+		return cmp.Or(
+			cmp.Compare(a.Run, b.Run),
+			cmp.Compare(a.RunID, b.RunID),
+			cmp.Compare(a.Component, b.Component),
+			cmp.Compare(a.Result, b.Result),
+		)
+	})
+	return out
+}
+
+// ActiveRuns returns the value of [otelstep.ActiveRunsMetricName] for the
+// runs named run, whatever their ids: the runs made and not yet ended.
+func (r *Recorder) ActiveRuns(run string) int64 {
+	var n int64
+	for _, m := range r.metric(otelstep.ActiveRunsMetricName) {
+		sum, ok := m.Data.(metricdata.Sum[int64])
+		if !ok {
+			continue
+		}
+		for _, dp := range sum.DataPoints {
+			if name, _ := runOf(dp.Attributes); name == run {
+				n += dp.Value
+			}
+		}
+	}
+	return n
+}
+
+// metric returns the metrics named name of otelstep's meter.
+func (r *Recorder) metric(name string) []metricdata.Metrics {
+	var out []metricdata.Metrics
+	for _, sm := range r.Metrics().ScopeMetrics {
+		if sm.Scope.Name != otelstep.ScopeName {
+			continue
+		}
+		for _, m := range sm.Metrics {
+			if m.Name == name {
+				out = append(out, m)
+			}
+		}
+	}
+	return out
+}
+
+// runOf returns the run name and run id of a series.
+func runOf(set attribute.Set) (run, id string) {
+	return str(set, otelstep.RunKey), str(set, otelstep.RunIDKey)
+}
+
+// str returns the string attribute k of set, or "".
+func str(set attribute.Set, k attribute.Key) string {
+	v, _ := set.Value(k)
+	return v.AsString()
+}

@@ -1,0 +1,120 @@
+package otelsteptest
+
+import (
+	"cmp"
+	"slices"
+	"time"
+
+	"github.com/otelstep/otelstep/otelstep"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// StepRecord is one step taken, as the spans show it.
+type StepRecord struct {
+	Run       string // otelstep.run
+	RunID     string // otelstep.run.id, empty without otelstep.WithRunID
+	Number    int    // otelstep.step.number
+	Component string // otelstep.component
+	Total     int    // otelstep.steps.total; 0 when unknown or not seen
+	// Timed reports that the step was taken with [otelstep.Run.Start]: it
+	// has a span of its own.
+	Timed bool
+}
+
+// Steps returns the steps taken, sorted by run name, run id and step number,
+// steps that tie in these (runs of one name without otelstep.WithRunID) in
+// the order they were taken.
+//
+// A step shows by its [otelstep.StepEventName] event, on a recording span of
+// the recorder's tracer provider, ended or not, and, when it was taken with
+// [otelstep.Run.Start], by its step span. A Start step whose parent span is
+// recording has both; it is reported once, with the total from the event.
+// A step logger given a context with no recording span leaves no step here:
+// see [Recorder.Context].
+func (r *Recorder) Steps() []StepRecord {
+	type seen struct {
+		StepRecord
+		parent trace.SpanID // the span the event is on; the step span's parent
+		time   time.Time    // of the event; the step span's start
+	}
+	var events, timed []seen
+	for _, sp := range r.spans.Started() {
+		for _, e := range sp.Events() {
+			if e.Name == otelstep.StepEventName {
+				events = append(events, seen{stepRecord(e.Attributes), sp.SpanContext().SpanID(), e.Time})
+			}
+		}
+		if sp.InstrumentationScope().Name != otelstep.ScopeName {
+			continue
+		}
+		if s := stepRecord(sp.Attributes()); s.Number > 0 {
+			s.Timed = true
+			timed = append(timed, seen{s, sp.Parent().SpanID(), sp.StartTime()})
+		}
+	}
+
+	// Pair each step span with the event Start added to its parent.
+	all := make([]seen, 0, len(events)+len(timed))
+	used := make([]bool, len(events))
+	for _, t := range timed {
+		for i, e := range events {
+			if !used[i] && e.parent == t.parent && e.Run == t.Run && e.RunID == t.RunID &&
+				e.Number == t.Number && e.Component == t.Component {
+				used[i] = true
+				t.Total, t.time = e.Total, e.time
+				break
+			}
+		}
+		all = append(all, t)
+	}
+	for i, e := range events {
+		if !used[i] {
+			all = append(all, e)
+		}
+	}
+	slices.SortStableFunc(all, func(a, b seen) int {
+		return cmp.Or(
+			cmp.Compare(a.Run, b.Run),
+			cmp.Compare(a.RunID, b.RunID),
+			cmp.Compare(a.Number, b.Number),
+			a.time.Compare(b.time),
+		)
+	})
+	out := make([]StepRecord, len(all))
+	for i, s := range all {
+		out[i] = s.StepRecord
+	}
+	return out
+}
+
+// Components returns the components of [Recorder.Steps], in that order: for
+// a single run, the components in the order they took their steps.
+func (r *Recorder) Components() []string {
+	steps := r.Steps()
+	out := make([]string, len(steps))
+	for i, s := range steps {
+		out[i] = s.Component
+	}
+	return out
+}
+
+// stepRecord reads a step from the attributes of a step event or span.
+func stepRecord(kvs []attribute.KeyValue) StepRecord {
+	var s StepRecord
+	for _, kv := range kvs {
+		switch kv.Key {
+		case otelstep.RunKey:
+			s.Run = kv.Value.AsString()
+		case otelstep.RunIDKey:
+			s.RunID = kv.Value.AsString()
+		case otelstep.StepNumberKey:
+			s.Number = int(kv.Value.AsInt64())
+		case otelstep.ComponentKey:
+			s.Component = kv.Value.AsString()
+		case otelstep.StepsTotalKey:
+			s.Total = int(kv.Value.AsInt64())
+		}
+	}
+	return s
+}
