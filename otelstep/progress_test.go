@@ -2,6 +2,7 @@ package otelstep_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 
 	"github.com/otelstep/otelstep/otelstep"
@@ -100,5 +101,29 @@ func TestRunIDSeparatesConcurrentRuns(t *testing.T) {
 	// Without ids, runs of one name share a series: the last record wins.
 	if steps["migrate"] != 3 || len(steps) != 3 {
 		t.Errorf("without run ids: %v, want one migrate series holding 3", steps)
+	}
+}
+
+func TestGaugesNeverGoBackwards(t *testing.T) {
+	s := newSDK(t)
+	ctx := context.Background()
+	const goroutines, each = 8, 250
+	run := otelstep.NewRun("race", s.opts(otelstep.WithTotalSteps(goroutines*each))...)
+	var wg sync.WaitGroup
+	for range goroutines {
+		wg.Go(func() {
+			for range each {
+				run.StepLogger(ctx, nil)
+			}
+		})
+	}
+	wg.Wait()
+	// No Run.End: the last record of concurrent steps must be the highest.
+	rm := s.collect(t)
+	if got := gauge[int64](t, rm, otelstep.StepsMetricName)["race"]; got != goroutines*each {
+		t.Errorf("steps gauge = %d, want %d", got, goroutines*each)
+	}
+	if got := gauge[float64](t, rm, otelstep.ProgressMetricName)["race"]; got != 1 {
+		t.Errorf("progress gauge = %v, want 1", got)
 	}
 }
