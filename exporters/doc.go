@@ -1,0 +1,112 @@
+// Package exporters turns the standard OpenTelemetry environment into
+// tracer, meter and logger providers: one call to [Setup] gives a service all
+// three signals, one call to [Providers.Shutdown] flushes them.
+//
+//	p, err := exporters.Setup(ctx, exporters.WithServiceName("compiler"))
+//	if err != nil {
+//		return err // names the variable, its value and what is accepted
+//	}
+//	defer p.Shutdown(context.WithoutCancel(ctx)) // give it a deadline
+//
+// # Environment
+//
+// Setup reads the variables of the OpenTelemetry specification. Exporters are
+// built by go.opentelemetry.io/contrib/exporters/autoexport and the OTLP
+// exporters it wraps; Setup checks every value first, because they silently
+// ignore or misread many bad ones.
+//
+//   - OTEL_SDK_DISABLED: "true" (any case) makes Setup return inert
+//     providers: SDK providers with no processor and no reader (the tracer
+//     provider samples nothing), an empty resource, globals untouched, every
+//     other variable ignored, Shutdown returning nil. [Providers.Disabled]
+//     reports it. Values other than true and false are an error.
+//   - OTEL_TRACES_EXPORTER (otlp, console, none), OTEL_METRICS_EXPORTER (otlp,
+//     prometheus, console, none), OTEL_LOGS_EXPORTER (otlp, console, none).
+//     Names are matched exactly, as autoexport does; lists such as
+//     "otlp,console" are an error. "none" attaches nothing to the provider.
+//     An unset variable means otlp, as the specification says, except when
+//     the console fallback below applies.
+//   - OTEL_EXPORTER_OTLP_PROTOCOL and OTEL_EXPORTER_OTLP_{TRACES,METRICS,LOGS}_PROTOCOL:
+//     http/protobuf (default) or grpc.
+//   - OTEL_EXPORTER_OTLP_ENDPOINT and the per-signal _ENDPOINT forms: an http
+//     or https URL with a host (for grpc also host:port and unix:///path).
+//     For http/protobuf the general endpoint is a base to which /v1/traces,
+//     /v1/metrics, /v1/logs are appended; a per-signal endpoint is used as is.
+//   - OTEL_EXPORTER_OTLP_HEADERS and per-signal forms: key=value pairs,
+//     comma-separated, values percent-encoded. Header values are never
+//     printed, in errors or on the console.
+//   - OTEL_EXPORTER_OTLP_INSECURE (true, false), _TIMEOUT (milliseconds),
+//     _COMPRESSION (gzip, none), _CERTIFICATE (a readable PEM CA file),
+//     _CLIENT_CERTIFICATE with _CLIENT_KEY (both, a matching pair), each also
+//     in per-signal form.
+//   - OTEL_METRIC_EXPORT_INTERVAL (default 60000) and
+//     OTEL_METRIC_EXPORT_TIMEOUT: positive milliseconds.
+//   - OTEL_BSP_* and OTEL_BLRP_* (SCHEDULE_DELAY, EXPORT_TIMEOUT: milliseconds
+//     >= 0; MAX_QUEUE_SIZE, MAX_EXPORT_BATCH_SIZE: > 0) for the batch span and
+//     log processors used with otlp.
+//   - OTEL_EXPORTER_PROMETHEUS_HOST and _PORT when metrics use prometheus.
+//   - OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES, see Resource below.
+//
+// Every unusable value is an [*EnvError], all of them joined into Setup's
+// error, for example:
+//
+//	exporters: OTEL_TRACES_EXPORTER="jaegr": unknown exporter; accepted: otlp, console, none
+//
+// OTEL_PROPAGATORS is not read: with [WithGlobals] (the default) the global
+// propagator is W3C tracecontext + baggage.
+//
+// # Console fallback
+//
+// When nothing is configured, that is none of OTEL_TRACES_EXPORTER,
+// OTEL_METRICS_EXPORTER, OTEL_LOGS_EXPORTER, OTEL_EXPORTER_OTLP_ENDPOINT and
+// OTEL_EXPORTER_OTLP_{TRACES,METRICS,LOGS}_ENDPOINT is set, all three signals
+// go to a readable console view on the [WithConsole] writer (os.Stderr by
+// default) instead of an OTLP exporter with nowhere to send. Setting any one
+// of them switches to the specification's behaviour for all three. The same
+// view serves an explicit "console" exporter (not autoexport's JSON on
+// stdout), so WithConsole applies to it too.
+//
+// The view writes synchronously (simple processors), so nothing is lost and
+// nothing is buffered:
+//
+//	15:04:05.000 INFO typecheck: Step 3: begin type checking otelstep.step.number=3 otelstep.component=typecheck
+//	span compile (1.234ms) error: type error
+//	  step 3/5 [typecheck]
+//	  step 3 [typecheck] Step 3: begin type checking
+//	  step 3 [typecheck] WARN Step 3: slow
+//	  event cache miss key="a b"
+//	gauge otelstep.run.progress{otelstep.run=compile} = 0.6
+//	gauge otelstep.run.steps{otelstep.run=compile} = 3 {step}
+//
+// A log record is one line, "time LEVEL scope: body key=val ...", when it is
+// emitted. A span is one line, name and duration (and error status), when it
+// ends, followed by one indented line per event: an otelstep.step event as
+// "step N/TOTAL [component]", an otelstep.log event as
+// "step N [component] message" (the severity before the message unless
+// INFO), any other event as "event name key=val ...". Metrics print at
+// Shutdown (and [Providers.ForceFlush]) only: the last value of every gauge
+// and sum, and the count and sum of histograms, one line per series, sorted.
+// Values that contain spaces, quotes, '=' or ',' are quoted.
+//
+// # Resource
+//
+// telemetry.sdk.* and host.name, then service.name (from [WithServiceName],
+// else "unknown_service:<executable>") and service.version (from
+// [WithServiceVersion], else the main module version of the build
+// information unless "(devel)"), then OTEL_RESOURCE_ATTRIBUTES, then
+// OTEL_SERVICE_NAME: each later source overrides the earlier ones. The
+// options are defaults the code ships with; the environment, the operator's
+// word, wins, as the specification orders OTEL_SERVICE_NAME over resource
+// attributes.
+//
+// # Shutdown
+//
+// [Providers.Shutdown] flushes and stops the three providers concurrently,
+// including a final metric collection so short-lived jobs export their last
+// gauge values, and returns by the context's deadline even when a backend is
+// down (exports the SDK abandons then may finish in the background). Its
+// errors name the signal and destination, for example
+// "exporters: traces to otlp http/protobuf http://collector:4318/v1/traces: context deadline exceeded".
+// Export errors while running go to otel.Handle; the package never changes
+// the global error handler.
+package exporters

@@ -1,0 +1,119 @@
+package exporters
+
+import (
+	"io"
+	"os"
+)
+
+// Option configures [Setup].
+type Option interface {
+	apply(config) config
+}
+
+type optionFunc func(config) config
+
+func (f optionFunc) apply(c config) config { return f(c) }
+
+// config is the result of applying every Option.
+type config struct {
+	serviceName    string
+	serviceVersion string
+	globals        bool
+	console        io.Writer
+	lookup         func(string) (string, bool)
+	processEnv     bool // lookup is os.LookupEnv
+}
+
+func newConfig(opts []Option) config {
+	c := config{globals: true, console: os.Stderr, lookup: os.LookupEnv, processEnv: true}
+	for _, o := range opts {
+		if o != nil {
+			c = o.apply(c)
+		}
+	}
+	return c
+}
+
+// WithServiceName sets the service.name resource attribute the code ships
+// with. It is a default: OTEL_RESOURCE_ATTRIBUTES (service.name=...) and
+// OTEL_SERVICE_NAME, in that increasing order of precedence, override it, so
+// operators can rename a service without a rebuild. An empty name is ignored.
+// Without this option and without those variables the name is
+// "unknown_service:<executable name>", as the specification asks.
+func WithServiceName(name string) Option {
+	return optionFunc(func(c config) config {
+		if name != "" {
+			c.serviceName = name
+		}
+		return c
+	})
+}
+
+// WithServiceVersion sets the service.version resource attribute, overriding
+// the main module version read from the build information. Like
+// [WithServiceName] it is a default that OTEL_RESOURCE_ATTRIBUTES overrides.
+// An empty version is ignored.
+func WithServiceVersion(v string) Option {
+	return optionFunc(func(c config) config {
+		if v != "" {
+			c.serviceVersion = v
+		}
+		return c
+	})
+}
+
+// WithGlobals chooses whether [Setup] installs its providers as the otel
+// global tracer, meter and logger providers and sets the global propagator to
+// W3C tracecontext + baggage. The default is true. The global error handler
+// is never touched.
+func WithGlobals(set bool) Option {
+	return optionFunc(func(c config) config {
+		c.globals = set
+		return c
+	})
+}
+
+// WithConsole sets where the console view writes: the embedded default when
+// nothing is configured, and any signal whose OTEL_*_EXPORTER is "console".
+// The default is os.Stderr; nil restores it.
+func WithConsole(w io.Writer) Option {
+	return optionFunc(func(c config) config {
+		if w == nil {
+			w = os.Stderr
+		}
+		c.console = w
+		return c
+	})
+}
+
+// WithEnv makes [Setup] read the variables it interprets itself through
+// lookup instead of os.LookupEnv: OTEL_SDK_DISABLED, OTEL_SERVICE_NAME,
+// OTEL_RESOURCE_ATTRIBUTES, the OTEL_*_EXPORTER selection, the console
+// fallback rule and the whole up-front validation. nil restores
+// os.LookupEnv.
+//
+// The OTLP and Prometheus exporters (built by autoexport) and the SDK's batch
+// processors and periodic reader read their own settings (endpoint, headers,
+// protocol, timeouts, OTEL_BSP_*, OTEL_BLRP_*, OTEL_METRIC_EXPORT_INTERVAL)
+// from the process environment and cannot be redirected. WithEnv is
+// therefore meant for hermetic tests of selection, validation, the console
+// view and OTEL_SDK_DISABLED; to test real export, set the process
+// environment (t.Setenv) and leave WithEnv out.
+func WithEnv(lookup func(string) (string, bool)) Option {
+	return optionFunc(func(c config) config {
+		if lookup == nil {
+			c.lookup, c.processEnv = os.LookupEnv, true
+		} else {
+			c.lookup, c.processEnv = lookup, false
+		}
+		return c
+	})
+}
+
+// MapEnv returns a lookup function over m, for use with [WithEnv].
+func MapEnv(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) {
+		v, ok := m[k]
+		return v, ok
+	}
+}

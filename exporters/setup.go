@@ -1,0 +1,240 @@
+package exporters
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"go.opentelemetry.io/contrib/exporters/autoexport"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/propagation"
+	sdklog "go.opentelemetry.io/otel/sdk/log"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+)
+
+// Providers holds the SDK providers built by [Setup]. The fields are never
+// nil, also when the SDK is disabled.
+type Providers struct {
+	TracerProvider *sdktrace.TracerProvider
+	MeterProvider  *sdkmetric.MeterProvider
+	LoggerProvider *sdklog.LoggerProvider
+	Resource       *resource.Resource
+
+	disabled bool
+	// targets describes each signal's destination for error messages,
+	// indexed like signals.
+	targets [3]string
+
+	shutdownOnce sync.Once
+}
+
+// Setup builds tracer, meter and logger providers from the standard OTEL_*
+// environment (see the package documentation for the rules), and unless
+// WithGlobals(false) installs them and the W3C tracecontext + baggage
+// propagator as the otel globals.
+//
+// A variable with a value Setup cannot use makes it return an error naming
+// the variable, the value (never for headers) and what is accepted, each
+// problem an [*EnvError], all of them joined. Call [Providers.Shutdown] on
+// every exit path to flush.
+func Setup(ctx context.Context, opts ...Option) (*Providers, error) {
+	c := newConfig(opts)
+	e := env{lookup: c.lookup}
+	disabled, err := e.sdkDisabled()
+	if err != nil {
+		return nil, err
+	}
+	if disabled {
+		return disabledProviders(), nil
+	}
+	pl, err := e.plan()
+	if err != nil {
+		return nil, err
+	}
+	res, err := newResource(ctx, c, e)
+	if err != nil {
+		return nil, err
+	}
+
+	p := &Providers{Resource: res}
+	con := &console{w: c.console}
+	for i, s := range signals {
+		p.targets[i] = pl.exporter[s.name]
+		if p.targets[i] == exporterOTLP {
+			p.targets[i] = e.target(s)
+		}
+	}
+
+	fail := func(err error) (*Providers, error) {
+		return nil, errors.Join(err, p.shutdownAll(ctx))
+	}
+
+	tpOpts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res)}
+	switch pl.exporter[sigTraces.name] {
+	case exporterConsole:
+		tpOpts = append(tpOpts, sdktrace.WithSyncer(consoleSpans{con}))
+	case exporterOTLP:
+		exp, err := autoexport.NewSpanExporter(ctx)
+		if err != nil {
+			return fail(fmt.Errorf("exporters: creating the traces exporter (%s): %w", p.targets[0], err))
+		}
+		tpOpts = append(tpOpts, sdktrace.WithBatcher(exp))
+	}
+	p.TracerProvider = sdktrace.NewTracerProvider(tpOpts...)
+
+	mpOpts := []sdkmetric.Option{sdkmetric.WithResource(res)}
+	switch pl.exporter[sigMetrics.name] {
+	case exporterConsole:
+		mpOpts = append(mpOpts, sdkmetric.WithReader(newConsoleMetrics(con)))
+	case exporterOTLP, exporterPrometheus:
+		r, err := autoexport.NewMetricReader(ctx)
+		if err != nil {
+			return fail(fmt.Errorf("exporters: creating the metrics reader (%s): %w", p.targets[1], err))
+		}
+		mpOpts = append(mpOpts, sdkmetric.WithReader(r))
+	}
+	p.MeterProvider = sdkmetric.NewMeterProvider(mpOpts...)
+
+	lpOpts := []sdklog.LoggerProviderOption{sdklog.WithResource(res)}
+	switch pl.exporter[sigLogs.name] {
+	case exporterConsole:
+		lpOpts = append(lpOpts, sdklog.WithProcessor(sdklog.NewSimpleProcessor(consoleLogs{con})))
+	case exporterOTLP:
+		exp, err := autoexport.NewLogExporter(ctx)
+		if err != nil {
+			return fail(fmt.Errorf("exporters: creating the logs exporter (%s): %w", p.targets[2], err))
+		}
+		lpOpts = append(lpOpts, sdklog.WithProcessor(sdklog.NewBatchProcessor(exp)))
+	}
+	p.LoggerProvider = sdklog.NewLoggerProvider(lpOpts...)
+
+	if c.globals {
+		otel.SetTracerProvider(p.TracerProvider)
+		otel.SetMeterProvider(p.MeterProvider)
+		otel.SetLoggerProvider(p.LoggerProvider)
+		otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(
+			propagation.TraceContext{}, propagation.Baggage{}))
+	}
+	return p, nil
+}
+
+// disabledProviders returns the providers for OTEL_SDK_DISABLED=true: SDK
+// providers with nothing attached (no processor, no reader), an empty
+// resource, and no globals set.
+func disabledProviders() *Providers {
+	return &Providers{
+		TracerProvider: sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.NeverSample())),
+		MeterProvider:  sdkmetric.NewMeterProvider(),
+		LoggerProvider: sdklog.NewLoggerProvider(),
+		Resource:       resource.Empty(),
+		disabled:       true,
+	}
+}
+
+// Disabled reports whether OTEL_SDK_DISABLED=true made Setup build inert
+// providers. It is false for a nil p.
+func (p *Providers) Disabled() bool { return p != nil && p.disabled }
+
+// ForceFlush exports everything buffered by the three providers now, without
+// stopping them (the console view prints the current metric values). It
+// honours ctx's deadline; errors are joined, each naming its signal and
+// destination.
+func (p *Providers) ForceFlush(ctx context.Context) error {
+	if p == nil {
+		return nil
+	}
+	return p.each(ctx,
+		func(ctx context.Context) error { return flushTP(ctx, p.TracerProvider) },
+		func(ctx context.Context) error { return flushMP(ctx, p.MeterProvider) },
+		func(ctx context.Context) error { return flushLP(ctx, p.LoggerProvider) },
+	)
+}
+
+// Shutdown flushes and stops the three providers, concurrently, so that a
+// short-lived job exports its last spans, logs and metric values (a final
+// collection). It returns by ctx's deadline even when a backend is down;
+// errors are joined, each naming its signal and destination. Calls after the
+// first, and calls on a nil p, do nothing and return nil.
+func (p *Providers) Shutdown(ctx context.Context) error {
+	if p == nil {
+		return nil
+	}
+	var err error
+	p.shutdownOnce.Do(func() { err = p.shutdownAll(ctx) })
+	return err
+}
+
+func (p *Providers) shutdownAll(ctx context.Context) error {
+	return p.each(ctx,
+		func(ctx context.Context) error {
+			if p.TracerProvider == nil {
+				return nil
+			}
+			// ForceFlush first: Shutdown sends export errors to otel.Handle
+			// instead of returning them.
+			return joinDistinct(flushTP(ctx, p.TracerProvider), p.TracerProvider.Shutdown(ctx))
+		},
+		func(ctx context.Context) error {
+			if p.MeterProvider == nil {
+				return nil
+			}
+			return p.MeterProvider.Shutdown(ctx)
+		},
+		func(ctx context.Context) error {
+			if p.LoggerProvider == nil {
+				return nil
+			}
+			return joinDistinct(flushLP(ctx, p.LoggerProvider), p.LoggerProvider.Shutdown(ctx))
+		},
+	)
+}
+
+// each runs one function per signal concurrently and joins their errors in
+// signal order, prefixed with the signal and its destination.
+func (p *Providers) each(ctx context.Context, fns ...func(context.Context) error) error {
+	errs := make([]error, len(fns))
+	var wg sync.WaitGroup
+	for i, fn := range fns {
+		wg.Go(func() { errs[i] = fn(ctx) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			errs[i] = fmt.Errorf("exporters: %s to %s: %w", signals[i].name, p.targets[i], err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func flushTP(ctx context.Context, tp *sdktrace.TracerProvider) error {
+	if tp == nil {
+		return nil
+	}
+	return tp.ForceFlush(ctx)
+}
+
+func flushMP(ctx context.Context, mp *sdkmetric.MeterProvider) error {
+	if mp == nil {
+		return nil
+	}
+	return mp.ForceFlush(ctx)
+}
+
+func flushLP(ctx context.Context, lp *sdklog.LoggerProvider) error {
+	if lp == nil {
+		return nil
+	}
+	return lp.ForceFlush(ctx)
+}
+
+// joinDistinct joins a and b, dropping b when it repeats a's message (a
+// flush and a shutdown both hitting the same deadline).
+func joinDistinct(a, b error) error {
+	if a != nil && b != nil && a.Error() == b.Error() {
+		return a
+	}
+	return errors.Join(a, b)
+}
