@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# scripts/test.sh: the project's test command. On a fresh machine it installs
+# what the tests need (Debian's prometheus; Jaeger is built from e2e/go.mod),
+# then runs, failing on the first red step:
+#
+#   gofmt check, go vet, go test -race (unit), the fuzz targets for a bounded
+#   time, and the end-to-end suite against a real Jaeger v2 and Prometheus.
+#
+# Usage: scripts/test.sh            everything
+#        scripts/test.sh -short     unit tests only (gofmt, vet, go test -race)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+short=false
+[ "${1:-}" = "-short" ] && short=true
+
+step() { printf '\n=== %s\n' "$*"; }
+
+step "gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then
+	printf 'gofmt would change:\n%s\n' "$unformatted" >&2
+	exit 1
+fi
+
+step "go vet"
+go vet ./...
+(cd e2e && go vet ./...)
+
+step "go test -race ./... (unit)"
+go test -race -count=1 ./...
+
+$short && exit 0
+
+if [ -x scripts/fuzz.sh ]; then
+	step "fuzz targets (bounded)"
+	scripts/fuzz.sh
+fi
+
+step "prerequisites for the end-to-end suite"
+if ! command -v prometheus >/dev/null 2>&1; then
+	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+		echo "installing Debian's prometheus (the e2e suite runs it on 127.0.0.1)"
+		apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+	else
+		echo "prometheus is not installed and this is not root: the Prometheus leg of the e2e suite cannot run" >&2
+	fi
+fi
+
+step "end-to-end suite (e2e/: real Jaeger v2 and Prometheus on 127.0.0.1)"
+# The first build of Jaeger takes about 6-9 minutes and 2.4 GB; the Go build
+# cache keeps it for later runs.
+(cd e2e && go test -race -count=1 -timeout 40m ./...)
