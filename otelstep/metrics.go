@@ -80,7 +80,7 @@ func handle(err error) {
 // gauges never go backwards. force records n even when it was recorded
 // already, for Run.End.
 func (ins *instruments) recordProgress(ctx context.Context, n int64, total int, force bool) {
-	if ins.steps == nil {
+	if ins.steps == nil || (!ins.steps.Enabled(ctx) && !ins.ratio.Enabled(ctx)) {
 		return
 	}
 	ins.mu.Lock()
