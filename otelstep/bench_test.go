@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"testing"
 
 	"github.com/otelstep/otelstep/otelstep"
@@ -105,9 +106,13 @@ func BenchmarkFilteredMessage(b *testing.B) {
 // own run and span, to show how far the SDK lets throughput scale.
 func BenchmarkStepParallel(b *testing.B) {
 	s := newBenchSDK(b)
+	var runs atomic.Int64
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
-		run := otelstep.NewRun("bench", otelstep.WithTotalSteps(1<<30),
+		// A run name of its own: runs of one name would share, and lock,
+		// one gauge series.
+		name := fmt.Sprint("bench-", runs.Add(1))
+		run := otelstep.NewRun(name, otelstep.WithTotalSteps(1<<30),
 			otelstep.WithTracerProvider(s.tp), otelstep.WithMeterProvider(s.mp), otelstep.WithLoggerProvider(s.lp))
 		logger := run.Logger("parse")
 		tracer := s.tp.Tracer("bench")
