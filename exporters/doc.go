@@ -43,7 +43,12 @@
 //     OTEL_METRIC_EXPORT_TIMEOUT: positive milliseconds.
 //   - OTEL_BSP_* and OTEL_BLRP_* (SCHEDULE_DELAY, EXPORT_TIMEOUT: milliseconds
 //     >= 0; MAX_QUEUE_SIZE, MAX_EXPORT_BATCH_SIZE: > 0) for the batch span and
-//     log processors used with otlp.
+//     log processors used with otlp.  Unset, Setup's own defaults apply; see
+//     Queues below.
+//   - The SDK's limit variables, integers >= -1 (-1: no limit):
+//     OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT, OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT,
+//     OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT, and the *_COUNT_LIMIT ones.
+//     See Attribute limits below.
 //   - OTEL_EXPORTER_PROMETHEUS_HOST and _PORT when metrics use prometheus.
 //   - OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES, see Resource below.
 //
@@ -107,6 +112,75 @@
 // down (exports the SDK abandons then may finish in the background). Its
 // errors name the signal and destination, for example
 // "exporters: traces to otlp http/protobuf http://collector:4318/v1/traces: context deadline exceeded".
-// Export errors while running go to otel.Handle; the package never changes
-// the global error handler.
+//
+// # Queues
+//
+// While a backend is slow or down, spans and log records wait in the batch
+// processors' queues; a full queue drops new spans (the span processor) or
+// the oldest records (the log processor) instead of blocking: a step call
+// never waits for an export. When the OTEL_BSP_* and OTEL_BLRP_* variables
+// are unset Setup uses, instead of the SDK's 2048 / 512 / 5 s (spans) and
+// 2048 / 512 / 1 s (logs):
+//
+//	                  queue    batch  delay
+//	spans (BSP)       131072   2048   1 s   [DefaultSpanQueueSize]
+//	log records       65536    2048   1 s   [DefaultLogQueueSize]
+//
+// A variable that is set wins (a batch larger than the queue is cut to the
+// queue). A burst is lossless as long as what the exporter has not sent yet
+// fits in the queue. Measured on 2 shared cores with an in-process OTLP/HTTP
+// server, 8 goroutines in a tight otelstep loop (Run.Start, Step.Log,
+// Step.End: 1 span and 2 log records a step): 20,000 steps lose nothing;
+// 100,000 steps lose no span but about half of the 200,000 log records, at
+// about 570 MB peak RSS for the whole test process.
+//
+// Memory: the span queue is a channel of pointers (1 MiB empty) and holds
+// ended spans, about 1-2 KiB each with events, so a full queue is about
+// 130-260 MiB. The log queue is a ring the SDK allocates whole at Setup:
+// about 600 bytes a slot, 40 MiB for 65536, plus the attributes of the
+// records held. Lower OTEL_BLRP_MAX_QUEUE_SIZE and OTEL_BSP_MAX_QUEUE_SIZE
+// for small containers.
+//
+// # Attribute limits
+//
+// When none of OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT,
+// OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT and
+// OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT is set, string attribute values
+// are cut to [DefaultAttributeValueLengthLimit] (8192) characters, not the
+// SDK's unlimited: long enough for any step message or stack trace a person
+// reads, short enough that one runaway value cannot make an OTLP request
+// that a collector refuses (gRPC's 4 MiB) or a Jaeger page unusable. The
+// span limit comes from the SPAN variable, else the general one; the log
+// limit from the LOGRECORD variable, else the general one (the log SDK reads
+// only its own). Setup applies the limit also to span event attributes,
+// which the SDK leaves whole (otelstep's log.message), at export. Log record
+// bodies are not attributes and are not truncated: an otelstep message is
+// sent whole as the body of its record.
+//
+// # Errors and lost telemetry
+//
+// With [WithGlobals] (the default) Setup installs the global error handler
+// (otel.SetErrorHandler), through which the SDK reports the export errors
+// of its background exports. It writes on the [WithConsole] writer, or to
+// the handler given by [WithErrorHandler], and rate-limits: the first error
+// of each kind (an export of one signal to one destination; other errors
+// by their text, numbers aside) is written at once, naming the signal and
+// destination; repeats are counted and summarised once per
+// [DefaultErrorInterval] (30 s), and once more at Shutdown:
+//
+//	exporters: traces to otlp http/protobuf http://127.0.0.1:4318/v1/traces: export failed: traces export: Post "…": connect: connection refused (repeats are counted, summarised every 30s)
+//	exporters: 41 more export errors for traces to otlp http/protobuf http://127.0.0.1:4318/v1/traces since 10:00:01 (last: …)
+//
+// Header values (OTEL_EXPORTER_OTLP_HEADERS and per-signal forms) are
+// replaced by "<redacted>" wherever they would appear in that output or in
+// the errors ForceFlush and Shutdown return.
+//
+// [Providers.Stats] counts spans and log records from end or emission to
+// export: exported, failed (the export call returned an error, after the
+// OTLP exporter's retries, which last up to its timeout,
+// OTEL_EXPORTER_OTLP_TIMEOUT, 10 s by default) and dropped (full queue, or
+// Shutdown's deadline). The counting is one atomic add per span or record.
+// When anything was lost Shutdown writes one line:
+//
+//	exporters: lost 1234 of 100000 spans (1234 dropped, 0 failed) and 0 of 200000 log records (0 dropped, 0 failed); dropped: queue full or Shutdown deadline, failed: export error
 package exporters

@@ -139,6 +139,9 @@ func (e env) plan() (plan, error) {
 		add(e.checkInt(pre+"MAX_QUEUE_SIZE", 1, "a positive integer"))
 		add(e.checkInt(pre+"MAX_EXPORT_BATCH_SIZE", 1, "a positive integer"))
 	}
+	for _, k := range limitVars {
+		add(e.checkInt(k, -1, "an integer >= -1 (-1: no limit)"))
+	}
 	if p.exporter[sigMetrics.name] == exporterPrometheus {
 		add(e.checkPort("OTEL_EXPORTER_PROMETHEUS_PORT"))
 	}
@@ -366,13 +369,34 @@ func validHeaderKey(k string) bool {
 	return true
 }
 
-// redactURL hides a password in a URL's user information.
+// redactURL hides a password in a URL's user information, also in a URL
+// that does not parse.
 func redactURL(v string) string {
 	u, err := url.Parse(v)
-	if err != nil || u.User == nil {
+	if err == nil {
+		if u.User == nil {
+			return v
+		}
+		return u.Redacted()
+	}
+	// Unparsable: hide whatever follows "user:" in the authority.
+	start := 0
+	if i := strings.Index(v, "://"); i >= 0 {
+		start = i + 3
+	}
+	end := len(v)
+	if i := strings.IndexAny(v[start:], "/?#"); i >= 0 {
+		end = start + i
+	}
+	at := strings.LastIndex(v[start:end], "@")
+	if at < 0 {
 		return v
 	}
-	return u.Redacted()
+	at += start
+	if c := strings.Index(v[start:at], ":"); c >= 0 {
+		return v[:start+c+1] + "xxxxx" + v[at:]
+	}
+	return v
 }
 
 // errText returns the error's message, with the *os.PathError operation

@@ -3,6 +3,9 @@ package exporters
 import (
 	"io"
 	"os"
+	"time"
+
+	"go.opentelemetry.io/otel"
 )
 
 // Option configures [Setup].
@@ -22,6 +25,8 @@ type config struct {
 	console        io.Writer
 	lookup         func(string) (string, bool)
 	processEnv     bool // lookup is os.LookupEnv
+	errorHandler   otel.ErrorHandler
+	errorInterval  time.Duration
 }
 
 func newConfig(opts []Option) config {
@@ -64,8 +69,10 @@ func WithServiceVersion(v string) Option {
 
 // WithGlobals chooses whether [Setup] installs its providers as the otel
 // global tracer, meter and logger providers and sets the global propagator to
-// W3C tracecontext + baggage. The default is true. The global error handler
-// is never touched.
+// W3C tracecontext + baggage. The default is true. It also installs the
+// global error handler (otel.SetErrorHandler) that reports export errors
+// rate-limited on the console writer: see "Errors and lost telemetry" in
+// the package documentation.
 func WithGlobals(set bool) Option {
 	return optionFunc(func(c config) config {
 		c.globals = set
@@ -116,4 +123,24 @@ func MapEnv(m map[string]string) func(string) (string, bool) {
 		v, ok := m[k]
 		return v, ok
 	}
+}
+
+// WithErrorHandler sends the errors [Setup]'s global error handler lets
+// through to h instead of the console writer: the first error of each kind
+// as it is, repeats as one [*SummaryError] per kind and interval (and at
+// Shutdown). The handler is installed only with WithGlobals(true), the
+// default. nil restores the console.
+func WithErrorHandler(h otel.ErrorHandler) Option {
+	return optionFunc(func(c config) config {
+		c.errorHandler = h
+		return c
+	})
+}
+
+// withErrorInterval sets the summary interval (tests).
+func withErrorInterval(d time.Duration) Option {
+	return optionFunc(func(c config) config {
+		c.errorInterval = d
+		return c
+	})
 }

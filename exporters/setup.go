@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"go.opentelemetry.io/contrib/exporters/autoexport"
 	"go.opentelemetry.io/otel"
@@ -28,8 +29,22 @@ type Providers struct {
 	// indexed like signals.
 	targets [3]string
 
+	spans, logs counts        // see Stats
+	limiter     *errorLimiter // the global error handler, or nil
+	report      func(string)  // writes a line to the console or WithErrorHandler's handler
+	redact      func(string) string
+
 	shutdownOnce sync.Once
 }
+
+// Queue defaults Setup applies when the OTEL_BSP_* and OTEL_BLRP_*
+// variables are unset (see "Queues" in the package documentation).
+const (
+	DefaultSpanQueueSize      = 131072 // OTEL_BSP_MAX_QUEUE_SIZE; SDK default 2048
+	DefaultLogQueueSize       = 65536  // OTEL_BLRP_MAX_QUEUE_SIZE; SDK default 2048
+	DefaultMaxExportBatchSize = 2048   // both; SDK default 512
+	DefaultScheduleDelay      = time.Second
+)
 
 // Setup builds tracer, meter and logger providers from the standard OTEL_*
 // environment (see the package documentation for the rules), and unless
@@ -59,8 +74,13 @@ func Setup(ctx context.Context, opts ...Option) (*Providers, error) {
 		return nil, err
 	}
 
-	p := &Providers{Resource: res}
 	con := &console{w: c.console}
+	p := &Providers{Resource: res, redact: headerSecrets(e)}
+	p.report = func(line string) { _ = con.write([]byte(line + "\n")) }
+	if c.errorHandler != nil {
+		h := c.errorHandler
+		p.report = func(line string) { h.Handle(errors.New(line)) }
+	}
 	for i, s := range signals {
 		p.targets[i] = pl.exporter[s.name]
 		if p.targets[i] == exporterOTLP {
@@ -72,16 +92,22 @@ func Setup(ctx context.Context, opts ...Option) (*Providers, error) {
 		return nil, errors.Join(err, p.shutdownAll(ctx))
 	}
 
-	tpOpts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res)}
+	sl := spanLimits()
+	tpOpts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res), sdktrace.WithRawSpanLimits(sl)}
+	spanExp := func(next sdktrace.SpanExporter) *spanExporter {
+		return &spanExporter{next: next, c: &p.spans, limit: sl.AttributeValueLengthLimit, target: p.targets[0]}
+	}
 	switch pl.exporter[sigTraces.name] {
 	case exporterConsole:
-		tpOpts = append(tpOpts, sdktrace.WithSyncer(consoleSpans{con}))
+		sp := sdktrace.NewSimpleSpanProcessor(spanExp(consoleSpans{con}))
+		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(countingSpanProcessor{sp, &p.spans}))
 	case exporterOTLP:
 		exp, err := autoexport.NewSpanExporter(ctx)
 		if err != nil {
 			return fail(fmt.Errorf("exporters: creating the traces exporter (%s): %w", p.targets[0], err))
 		}
-		tpOpts = append(tpOpts, sdktrace.WithBatcher(exp))
+		bsp := sdktrace.NewBatchSpanProcessor(spanExp(exp), bspOptions()...)
+		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(countingSpanProcessor{bsp, &p.spans}))
 	}
 	p.TracerProvider = sdktrace.NewTracerProvider(tpOpts...)
 
@@ -98,16 +124,21 @@ func Setup(ctx context.Context, opts ...Option) (*Providers, error) {
 	}
 	p.MeterProvider = sdkmetric.NewMeterProvider(mpOpts...)
 
-	lpOpts := []sdklog.LoggerProviderOption{sdklog.WithResource(res)}
+	lpOpts := []sdklog.LoggerProviderOption{sdklog.WithResource(res), sdklog.WithAttributeValueLengthLimit(logValueLengthLimit())}
+	logExp := func(next sdklog.Exporter) *logExporter {
+		return &logExporter{next: next, c: &p.logs, target: p.targets[2]}
+	}
 	switch pl.exporter[sigLogs.name] {
 	case exporterConsole:
-		lpOpts = append(lpOpts, sdklog.WithProcessor(sdklog.NewSimpleProcessor(consoleLogs{con})))
+		lp := sdklog.NewSimpleProcessor(logExp(consoleLogs{con}))
+		lpOpts = append(lpOpts, sdklog.WithProcessor(countingLogProcessor{lp, &p.logs}))
 	case exporterOTLP:
 		exp, err := autoexport.NewLogExporter(ctx)
 		if err != nil {
 			return fail(fmt.Errorf("exporters: creating the logs exporter (%s): %w", p.targets[2], err))
 		}
-		lpOpts = append(lpOpts, sdklog.WithProcessor(sdklog.NewBatchProcessor(exp)))
+		lp := sdklog.NewBatchProcessor(logExp(exp), blrpOptions()...)
+		lpOpts = append(lpOpts, sdklog.WithProcessor(countingLogProcessor{lp, &p.logs}))
 	}
 	p.LoggerProvider = sdklog.NewLoggerProvider(lpOpts...)
 
@@ -117,6 +148,9 @@ func Setup(ctx context.Context, opts ...Option) (*Providers, error) {
 		otel.SetLoggerProvider(p.LoggerProvider)
 		otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(
 			propagation.TraceContext{}, propagation.Baggage{}))
+		write := func(line string) { _ = con.write([]byte(line + "\n")) }
+		p.limiter = newErrorLimiter(c.errorInterval, write, c.errorHandler, p.redact)
+		otel.SetErrorHandler(p.limiter)
 	}
 	return p, nil
 }
@@ -168,13 +202,14 @@ func (p *Providers) Shutdown(ctx context.Context) error {
 }
 
 func (p *Providers) shutdownAll(ctx context.Context) error {
-	return p.each(ctx,
+	err := p.each(ctx,
 		func(ctx context.Context) error {
 			if p.TracerProvider == nil {
 				return nil
 			}
 			// ForceFlush first: Shutdown sends export errors to otel.Handle
 			// instead of returning them.
+			defer p.spans.final.Store(true)
 			return joinDistinct(flushTP(ctx, p.TracerProvider), p.TracerProvider.Shutdown(ctx))
 		},
 		func(ctx context.Context) error {
@@ -187,9 +222,65 @@ func (p *Providers) shutdownAll(ctx context.Context) error {
 			if p.LoggerProvider == nil {
 				return nil
 			}
+			defer p.logs.final.Store(true)
 			return joinDistinct(flushLP(ctx, p.LoggerProvider), p.LoggerProvider.Shutdown(ctx))
 		},
 	)
+	if p.limiter != nil {
+		p.limiter.close()
+	}
+	if line := p.lostLine(); line != "" && p.report != nil {
+		p.report(line)
+	}
+	return err
+}
+
+// lostLine is the Shutdown warning about lost spans and log records, or ""
+// when nothing was lost.
+func (p *Providers) lostLine() string {
+	s := p.Stats()
+	lostSpans, lostLogs := s.SpansDropped+s.SpansFailed, s.LogsDropped+s.LogsFailed
+	if lostSpans == 0 && lostLogs == 0 {
+		return ""
+	}
+	return fmt.Sprintf("exporters: lost %d of %d spans (%d dropped, %d failed) and %d of %d log records (%d dropped, %d failed); dropped: queue full or Shutdown deadline, failed: export error",
+		lostSpans, s.SpansEnded, s.SpansDropped, s.SpansFailed, lostLogs, s.LogsEmitted, s.LogsDropped, s.LogsFailed)
+}
+
+// bspOptions returns the batch span processor options for the OTEL_BSP_*
+// variables that are unset.
+func bspOptions() []sdktrace.BatchSpanProcessorOption {
+	var opts []sdktrace.BatchSpanProcessorOption
+	q, set := processInt("OTEL_BSP_MAX_QUEUE_SIZE")
+	if !set {
+		q = DefaultSpanQueueSize
+		opts = append(opts, sdktrace.WithMaxQueueSize(q))
+	}
+	if _, set := processInt("OTEL_BSP_MAX_EXPORT_BATCH_SIZE"); !set {
+		opts = append(opts, sdktrace.WithMaxExportBatchSize(min(DefaultMaxExportBatchSize, q)))
+	}
+	if _, set := processInt("OTEL_BSP_SCHEDULE_DELAY"); !set {
+		opts = append(opts, sdktrace.WithBatchTimeout(DefaultScheduleDelay))
+	}
+	return opts
+}
+
+// blrpOptions returns the batch log processor options for the OTEL_BLRP_*
+// variables that are unset.
+func blrpOptions() []sdklog.BatchProcessorOption {
+	var opts []sdklog.BatchProcessorOption
+	q, set := processInt("OTEL_BLRP_MAX_QUEUE_SIZE")
+	if !set {
+		q = DefaultLogQueueSize
+		opts = append(opts, sdklog.WithMaxQueueSize(q))
+	}
+	if _, set := processInt("OTEL_BLRP_MAX_EXPORT_BATCH_SIZE"); !set {
+		opts = append(opts, sdklog.WithExportMaxBatchSize(min(DefaultMaxExportBatchSize, q)))
+	}
+	if _, set := processInt("OTEL_BLRP_SCHEDULE_DELAY"); !set {
+		opts = append(opts, sdklog.WithExportInterval(DefaultScheduleDelay))
+	}
+	return opts
 }
 
 // each runs one function per signal concurrently and joins their errors in
@@ -206,7 +297,13 @@ func (p *Providers) each(ctx context.Context, fns ...func(context.Context) error
 			errs[i] = fmt.Errorf("exporters: %s to %s: %w", signals[i].name, p.targets[i], err)
 		}
 	}
-	return errors.Join(errs...)
+	err := errors.Join(errs...)
+	if err != nil && p.redact != nil {
+		if msg := p.redact(err.Error()); msg != err.Error() {
+			return errors.New(msg) // a header value in an error: never show it
+		}
+	}
+	return err
 }
 
 func flushTP(ctx context.Context, tp *sdktrace.TracerProvider) error {

@@ -4,13 +4,19 @@
 # then runs, failing on the first red step:
 #
 #   gofmt check, go vet, go test -race (unit), the fuzz targets for a bounded
-#   time, and the end-to-end suite against a real Jaeger v2 and Prometheus.
+#   time, govulncheck, and the end-to-end suite against a real Jaeger v2 and
+#   Prometheus.
 #
 # Usage: scripts/test.sh            everything
 #        scripts/test.sh -short     unit tests only (gofmt, vet, go test -race)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$(pwd)
+
+# go.mod names the toolchain with the standard library's security fixes
+# (toolchain go1.26.10); "auto" lets an older local Go fetch it through the
+# module proxy, and a newer one run as it is.
+export GOTOOLCHAIN=auto
+go version
 
 short=false
 [ "${1:-}" = "-short" ] && short=true
@@ -37,6 +43,9 @@ if [ -x scripts/fuzz.sh ]; then
 	step "fuzz targets (bounded)"
 	scripts/fuzz.sh
 fi
+
+step "govulncheck (fails when our code calls a vulnerable symbol)"
+scripts/vulncheck.sh
 
 step "prerequisites for the end-to-end suite"
 if ! command -v prometheus >/dev/null 2>&1; then

@@ -1,0 +1,223 @@
+package exporters
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/otel"
+)
+
+// DefaultErrorInterval is how often [Setup]'s error handler summarises
+// repeated errors.
+const DefaultErrorInterval = 30 * time.Second
+
+// maxErrorKinds bounds the distinct kinds the limiter tracks; the rest
+// share one.
+const maxErrorKinds = 32
+
+// errorLimiter is the global error handler Setup installs. The first error
+// of each kind is reported at once; repeats are counted and summarised at
+// most once per interval, and once more at Shutdown.
+type errorLimiter struct {
+	interval time.Duration
+	write    func(string) // one line, without the newline
+	user     otel.ErrorHandler
+	redact   func(string) string
+	now      func() time.Time
+
+	mu     sync.Mutex
+	kinds  map[string]*errorKind
+	order  []*errorKind
+	timer  *time.Timer
+	closed bool
+}
+
+// errorKind is one kind of error: an export of one signal to one
+// destination, or otherwise errors of the same text, numbers aside.
+type errorKind struct {
+	label string    // "traces to otlp http/protobuf http://…/v1/traces", or ""
+	since time.Time // start of the current count
+	count int       // repeats since
+	last  string    // last repeat's message
+}
+
+// SummaryError is what a handler given to [WithErrorHandler] receives in
+// place of repeated errors: how many more errors of one kind occurred since
+// a time, and the last of them.
+type SummaryError struct {
+	Kind  string    // the signal and destination, or the first error's text
+	Count int       // errors since Since, not counting the first one reported
+	Since time.Time // when the counting started
+	Last  string    // the last error's message
+}
+
+func (e *SummaryError) Error() string {
+	return fmt.Sprintf("exporters: %d more errors: %s since %s (last: %s)", e.Count, e.Kind, e.Since.Format("15:04:05"), e.Last)
+}
+
+func newErrorLimiter(interval time.Duration, write func(string), user otel.ErrorHandler, redact func(string) string) *errorLimiter {
+	if interval <= 0 {
+		interval = DefaultErrorInterval
+	}
+	return &errorLimiter{
+		interval: interval,
+		write:    write,
+		user:     user,
+		redact:   redact,
+		now:      time.Now,
+		kinds:    map[string]*errorKind{},
+	}
+}
+
+var digits = regexp.MustCompile(`[0-9]+`)
+
+// Handle implements otel.ErrorHandler.
+func (l *errorLimiter) Handle(err error) {
+	if err == nil {
+		return
+	}
+	msg := l.redact(err.Error())
+	key, label := "", ""
+	var ee *exportError
+	if errors.As(err, &ee) {
+		label = ee.signal + " to " + ee.target
+		key = "export " + label
+	} else {
+		key = digits.ReplaceAllString(msg, "#")
+	}
+
+	l.mu.Lock()
+	k := l.kinds[key]
+	if k == nil && len(l.kinds) >= maxErrorKinds {
+		key = "\x00other"
+		k = l.kinds[key]
+		if k == nil {
+			k = &errorKind{label: "other errors", since: l.now()}
+			l.kinds[key] = k
+			l.order = append(l.order, k)
+		}
+	}
+	if k != nil {
+		k.count++
+		k.last = msg
+		if l.timer == nil && !l.closed {
+			l.timer = time.AfterFunc(l.interval, l.tick)
+		}
+		l.mu.Unlock()
+		return
+	}
+	k = &errorKind{label: label, since: l.now()}
+	l.kinds[key] = k
+	l.order = append(l.order, k)
+	l.mu.Unlock()
+
+	if l.user != nil {
+		l.user.Handle(err)
+		return
+	}
+	if label != "" {
+		l.write("exporters: " + label + ": export failed: " + msg + " (repeats are counted, summarised every " + l.interval.String() + ")")
+	} else {
+		l.write("exporters: " + msg + " (repeats are counted, summarised every " + l.interval.String() + ")")
+	}
+}
+
+// tick prints the summaries of the interval just ended.
+func (l *errorLimiter) tick() {
+	l.mu.Lock()
+	l.timer = nil
+	l.mu.Unlock()
+	l.flush()
+}
+
+// flush reports every kind with repeats and resets its count.
+func (l *errorLimiter) flush() {
+	l.mu.Lock()
+	var out []*SummaryError
+	now := l.now()
+	for _, k := range l.order {
+		if k.count == 0 {
+			continue
+		}
+		kind := k.label
+		if kind == "" {
+			kind = "like " + shorten(k.last, 120)
+		} else {
+			kind = "export errors for " + kind
+		}
+		out = append(out, &SummaryError{Kind: kind, Count: k.count, Since: k.since, Last: k.last})
+		k.count, k.since = 0, now
+	}
+	l.mu.Unlock()
+	for _, s := range out {
+		if l.user != nil {
+			l.user.Handle(s)
+			continue
+		}
+		l.write(fmt.Sprintf("exporters: %d more %s since %s (last: %s)", s.Count, s.Kind, s.Since.Format("15:04:05"), shorten(s.Last, 300)))
+	}
+}
+
+// close prints the final summaries; later errors are still counted and
+// summarised, a repeat at a time per interval.
+func (l *errorLimiter) close() {
+	l.mu.Lock()
+	if l.timer != nil {
+		l.timer.Stop()
+		l.timer = nil
+	}
+	l.mu.Unlock()
+	l.flush()
+}
+
+func shorten(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return truncateString(s, n) + "…"
+}
+
+// headerSecrets returns a function replacing the values of the OTLP header
+// variables, wherever they appear, by "<redacted>".
+func headerSecrets(e env) func(string) string {
+	var secrets []string
+	keys := []string{"OTEL_EXPORTER_OTLP_HEADERS"}
+	for _, s := range signals {
+		keys = append(keys, "OTEL_EXPORTER_OTLP_"+s.upper+"_HEADERS")
+	}
+	for _, k := range keys {
+		for entry := range strings.SplitSeq(e.get(k), ",") {
+			_, v, ok := strings.Cut(entry, "=")
+			if !ok {
+				continue
+			}
+			raw := strings.TrimSpace(v)
+			dec, err := url.PathUnescape(raw)
+			if err != nil {
+				dec = raw
+			}
+			for _, s := range append([]string{raw, dec}, strings.Fields(dec)...) {
+				if len(s) >= 4 {
+					secrets = append(secrets, s)
+				}
+			}
+		}
+	}
+	if len(secrets) == 0 {
+		return func(s string) string { return s }
+	}
+	// Longest first, so a value is replaced whole before its parts.
+	slices.SortFunc(secrets, func(a, b string) int { return len(b) - len(a) })
+	pairs := make([]string, 0, 2*len(secrets))
+	for _, s := range secrets {
+		pairs = append(pairs, s, "<redacted>")
+	}
+	r := strings.NewReplacer(pairs...)
+	return r.Replace
+}
