@@ -3,6 +3,7 @@ package exporters
 import (
 	"context"
 	"io"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 )
 
 // Attribute keys and event names of the otelstep telemetry contract that the
@@ -173,10 +175,30 @@ func appendRecord(b []byte, r *sdklog.Record) []byte {
 		b = append(b, ": "...)
 	}
 	b = append(b, r.Body().Emit()...)
+	var file, line string
 	r.WalkAttributes(func(kv attribute.KeyValue) bool {
-		b = appendKV(b, string(kv.Key), kv.Value.Emit())
+		switch kv.Key {
+		case semconv.CodeFilePathKey:
+			file = filepath.Base(kv.Value.Emit())
+		case semconv.CodeLineNumberKey:
+			line = kv.Value.Emit()
+		case semconv.CodeFunctionNameKey:
+		default:
+			b = appendKV(b, string(kv.Key), kv.Value.Emit())
+		}
 		return true
 	})
+	if file != "" {
+		// The source location, short: the full code.* attributes are in
+		// the record for real backends.
+		b = append(b, " ("...)
+		b = append(b, file...)
+		if line != "" {
+			b = append(b, ':')
+			b = append(b, line...)
+		}
+		b = append(b, ')')
+	}
 	return append(b, '\n')
 }
 

@@ -43,7 +43,9 @@ func emitSample(ctx context.Context, t *testing.T, p *Providers) {
 	rec.SetSeverity(otellog.SeverityInfo)
 	rec.SetSeverityText("INFO")
 	rec.SetBody(attribute.StringValue("Step 3: begin type checking"))
-	rec.AddAttributes(attribute.Int("otelstep.step.number", 3), attribute.String("otelstep.component", "typecheck"))
+	rec.AddAttributes(attribute.Int("otelstep.step.number", 3), attribute.String("otelstep.component", "typecheck"),
+		attribute.String("code.file.path", "/src/compiler/check.go"), attribute.String("code.function.name", "main.check"),
+		attribute.Int("code.line.number", 42))
 	p.LoggerProvider.Logger("typecheck").Emit(ctx, rec)
 
 	m := p.MeterProvider.Meter("github.com/otelstep/otelstep/otelstep")
@@ -78,7 +80,7 @@ func TestConsoleFallback(t *testing.T) {
 	got := buf.String()
 	t.Logf("console output:\n%s", got)
 	want := []string{
-		`^\d\d:\d\d:\d\d\.\d{3} INFO typecheck: Step 3: begin type checking otelstep.step.number=3 otelstep.component=typecheck$`,
+		`^\d\d:\d\d:\d\d\.\d{3} INFO typecheck: Step 3: begin type checking otelstep.step.number=3 otelstep.component=typecheck \(check.go:42\)$`,
 		`^span compile \(\d[^)]*s\) error: type error$`,
 		`^  step 3/5 \[typecheck\]$`,
 		`^  step 3 \[typecheck\] Step 3: begin type checking$`,
