@@ -48,7 +48,7 @@ func (r *Run) takeStep(ctx context.Context, logger *slog.Logger) numbered {
 // stepAttrs returns the attributes of step n of comp: run, run id, step
 // number, component and, with total set and the total known, the total.
 func (r *Run) stepAttrs(c *component, n int64, total bool) []attribute.KeyValue {
-	kvs := make([]attribute.KeyValue, 0, 5)
+	kvs := make([]attribute.KeyValue, 0, 6) // run, run id, number, component, total
 	kvs = append(kvs, r.runAttrs...)
 	kvs = append(kvs, StepNumberKey.Int64(n), c.attr)
 	if total && r.cfg.total > 0 {
