@@ -17,7 +17,8 @@ type numbered struct {
 	run    *Run
 	comp   *component // the component of logger, or DefaultComponent's
 	logger *slog.Logger
-	own    bool // logger is one of comp's loggers: comp.level applies
+	own    bool       // logger is one of comp's loggers: level applies
+	level  slog.Level // comp.level, copied for the filtered path
 	n      int64
 }
 
@@ -36,6 +37,7 @@ func (r *Run) takeStep(ctx context.Context, logger *slog.Logger) numbered {
 			s.logger, s.own = s.comp.logger, true
 		}
 	}
+	s.level = s.comp.level
 	s.n = r.steps.Add(1)
 
 	if span := trace.SpanFromContext(ctx); span.IsRecording() {
@@ -60,7 +62,7 @@ func (r *Run) stepAttrs(c *component, n int64, total bool) []attribute.KeyValue 
 // enabled reports whether a message at level passes the step's level check.
 func (s numbered) enabled(ctx context.Context, level slog.Level) bool {
 	if s.own {
-		return level >= s.comp.level
+		return level >= s.level
 	}
 	return s.logger.Enabled(ctx, level)
 }

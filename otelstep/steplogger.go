@@ -30,18 +30,30 @@ type StepLogger func(ctx context.Context, level slog.Level, msg string, args ...
 func (r *Run) StepLogger(ctx context.Context, logger *slog.Logger) StepLogger {
 	s := r.takeStep(ctx, logger)
 	return func(ctx context.Context, level slog.Level, msg string, args ...any) {
-		if !s.enabled(ctx, level) {
-			return
+		if s.own && level < s.level {
+			return // filtered: the common case of Debug lines, kept tiny
 		}
-		span := trace.SpanFromContext(ctx)
-		h, handled, ok := s.prepare(ctx, span, level)
-		if !ok {
-			return
-		}
-		var pcs [1]uintptr
-		if handled {
-			runtime.Callers(2, pcs[:]) // skip runtime.Callers and this closure
-		}
-		s.log(ctx, span, h, handled, level, msg, pcs[0], args)
+		s.message(ctx, level, msg, args)
 	}
+}
+
+// message writes a message of a StepLogger step. It must stay a function of
+// its own, called by the StepLogger closure only: the source location is
+// found by skipping exactly these two frames.
+//
+//go:noinline
+func (s numbered) message(ctx context.Context, level slog.Level, msg string, args []any) {
+	if !s.own && !s.logger.Enabled(ctx, level) {
+		return
+	}
+	span := trace.SpanFromContext(ctx)
+	h, handled, ok := s.prepare(ctx, span, level)
+	if !ok {
+		return
+	}
+	var pcs [1]uintptr
+	if handled {
+		runtime.Callers(3, pcs[:]) // skip runtime.Callers, message and the StepLogger closure
+	}
+	s.log(ctx, span, h, handled, level, msg, pcs[0], args)
 }
