@@ -3,6 +3,7 @@ package otelstep
 import (
 	"context"
 	"log/slog"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -17,27 +18,34 @@ type numbered struct {
 	run    *Run
 	comp   *component // the component of logger, or DefaultComponent's
 	logger *slog.Logger
-	own    bool       // logger is one of comp's loggers: level applies
-	level  slog.Level // comp.level, copied for the filtered path
+	level  slog.Level // comp.level, copied for the filtered path; foreign for other loggers
 	n      int64
 }
+
+// foreign is the level of a step whose logger is not one of the run's
+// component loggers: its own Enabled decides. Below every real level, it lets
+// every message past the StepLogger's first check.
+const foreign = slog.Level(math.MinInt)
+
+// own reports whether the step's logger is one of a run's component loggers,
+// whose level applies.
+func (s numbered) own() bool { return s.level != foreign }
 
 // takeStep numbers the next step, adds the step event to the span in ctx and
 // records the progress gauges.
 func (r *Run) takeStep(ctx context.Context, logger *slog.Logger) numbered {
-	s := numbered{run: r, logger: logger}
+	s := numbered{run: r, logger: logger, level: foreign}
 	if logger != nil {
 		if h, ok := logger.Handler().(*handler); ok {
-			s.comp, s.own = h.comp, true
+			s.comp, s.level = h.comp, h.comp.level
 		}
 	}
 	if s.comp == nil {
 		s.comp = r.component(DefaultComponent)
 		if logger == nil {
-			s.logger, s.own = s.comp.logger, true
+			s.logger, s.level = s.comp.logger, s.comp.level
 		}
 	}
-	s.level = s.comp.level
 	s.n = r.steps.Add(1)
 
 	if span := trace.SpanFromContext(ctx); span.IsRecording() {
@@ -61,7 +69,7 @@ func (r *Run) stepAttrs(c *component, n int64, total bool) []attribute.KeyValue 
 
 // enabled reports whether a message at level passes the step's level check.
 func (s numbered) enabled(ctx context.Context, level slog.Level) bool {
-	if s.own {
+	if s.own() {
 		return level >= s.level
 	}
 	return s.logger.Enabled(ctx, level)

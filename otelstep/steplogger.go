@@ -30,7 +30,7 @@ type StepLogger func(ctx context.Context, level slog.Level, msg string, args ...
 func (r *Run) StepLogger(ctx context.Context, logger *slog.Logger) StepLogger {
 	s := r.takeStep(ctx, logger)
 	return func(ctx context.Context, level slog.Level, msg string, args ...any) {
-		if s.own && level < s.level {
+		if level < s.level {
 			return // filtered: the common case of Debug lines, kept tiny
 		}
 		s.message(ctx, level, msg, args)
@@ -43,7 +43,7 @@ func (r *Run) StepLogger(ctx context.Context, logger *slog.Logger) StepLogger {
 //
 //go:noinline
 func (s numbered) message(ctx context.Context, level slog.Level, msg string, args []any) {
-	if !s.own && !s.logger.Enabled(ctx, level) {
+	if !s.own() && !s.logger.Enabled(ctx, level) {
 		return
 	}
 	span := trace.SpanFromContext(ctx)
