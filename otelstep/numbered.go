@@ -58,10 +58,15 @@ func (r *Run) takeStep(ctx context.Context, logger *slog.Logger) numbered {
 // stepAttrs returns the attributes of step n of comp: run, run id, step
 // number, component and, with total set and the total known, the total.
 func (r *Run) stepAttrs(c *component, n int64, total bool) []attribute.KeyValue {
-	kvs := make([]attribute.KeyValue, 0, 6) // run, run id, number, component, total
+	total = total && r.cfg.total > 0
+	size := len(r.runAttrs) + 2
+	if total {
+		size++
+	}
+	kvs := make([]attribute.KeyValue, 0, size) // exactly: an attribute is 64 bytes
 	kvs = append(kvs, r.runAttrs...)
 	kvs = append(kvs, StepNumberKey.Int64(n), c.attr)
-	if total && r.cfg.total > 0 {
+	if total {
 		kvs = append(kvs, StepsTotalKey.Int(r.cfg.total))
 	}
 	return kvs
@@ -92,8 +97,8 @@ func (s numbered) log(ctx context.Context, span trace.Span, h slog.Handler, hand
 ) {
 	body := stepBody(s.n, msg)
 	if span.IsRecording() {
-		var kvs [6]attribute.KeyValue
-		attrs := append(kvs[:0], s.run.runAttrs...)
+		attrs := make([]attribute.KeyValue, 0, len(s.run.runAttrs)+4)
+		attrs = append(attrs, s.run.runAttrs...)
 		attrs = append(attrs,
 			StepNumberKey.Int64(s.n),
 			s.comp.attr,

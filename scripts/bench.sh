@@ -17,7 +17,7 @@ benchstat="golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da"
 # machine's speed then hits the baseline and otelstep alike.
 go test -c -o "$out/otelstep.test" ./otelstep
 for i in $(seq "$count"); do
-	(cd otelstep && "$out/otelstep.test" -test.run '^$' -test.bench . -test.benchmem) | tee -a "$out/bench.txt"
+	(cd otelstep && "$out/otelstep.test" -test.run '^$' -test.bench . -test.benchmem -test.benchtime "${BENCHTIME:-1s}") | tee -a "$out/bench.txt"
 done
 echo
 go run "$benchstat" "$out/bench.txt"
