@@ -57,6 +57,8 @@ type SummaryError struct {
 	Last  string    // the last error's message
 }
 
+// Error says how many errors of one kind were counted, since when, and the
+// last one.
 func (e *SummaryError) Error() string {
 	return fmt.Sprintf("exporters: %d more errors: %s since %s (last: %s)", e.Count, e.Kind, e.Since.Format("15:04:05"), e.Last)
 }

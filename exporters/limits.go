@@ -108,6 +108,7 @@ type truncatedSpan struct {
 	events []sdktrace.Event
 }
 
+// Events returns the span's events with their attribute values cut.
 func (s truncatedSpan) Events() []sdktrace.Event { return s.events }
 
 // attrsTooLong reports whether a string or string slice value is longer

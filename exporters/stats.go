@@ -165,5 +165,8 @@ type exportError struct {
 	err            error
 }
 
+// Error returns the exporter's message.
 func (e *exportError) Error() string { return e.err.Error() }
+
+// Unwrap returns the exporter's error.
 func (e *exportError) Unwrap() error { return e.err }
