@@ -1,9 +1,7 @@
 package e2e
 
 import (
-	"compress/gzip"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -49,24 +47,9 @@ func (r *countingLogsReceiver) URL() string { return r.srv.URL + "/otlp" }
 func (r *countingLogsReceiver) Close() { r.srv.Close() }
 
 func (r *countingLogsReceiver) handle(w http.ResponseWriter, req *http.Request) {
-	var body io.Reader = req.Body
-	if req.Header.Get("Content-Encoding") == "gzip" {
-		zr, err := gzip.NewReader(req.Body)
-		if err != nil {
-			r.fail(w, fmt.Errorf("gzip: %w", err))
-			return
-		}
-		defer zr.Close()
-		body = zr
-	}
-	b, err := io.ReadAll(body)
+	msg, err := decodeLogs(req)
 	if err != nil {
 		r.fail(w, err)
-		return
-	}
-	var msg collogspb.ExportLogsServiceRequest
-	if err := proto.Unmarshal(b, &msg); err != nil {
-		r.fail(w, fmt.Errorf("decode: %w", err))
 		return
 	}
 	r.mu.Lock()

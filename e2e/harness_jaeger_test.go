@@ -20,6 +20,33 @@ type jaegerStack struct {
 	logs                          *logsReceiver
 }
 
+// pickPorts gives j a free 127.0.0.1 port for each listener.
+func (j *jaegerStack) pickPorts() error {
+	var err error
+	for _, p := range []*int{&j.otlpHTTP, &j.otlpGRPC, &j.queryHTTP, &j.queryGRPC, &j.health, &j.prometheus, &j.telemetry} {
+		if *p, err = pickPort(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// env returns the JAEGER_* variables of deploy/jaeger/config.yaml for j's
+// ports, with logsURL as the logs pipeline's destination.
+func (j *jaegerStack) env(logsURL string) []string {
+	return []string{
+		"JAEGER_HOST=127.0.0.1",
+		"JAEGER_OTLP_GRPC_PORT=" + strconv.Itoa(j.otlpGRPC),
+		"JAEGER_OTLP_HTTP_PORT=" + strconv.Itoa(j.otlpHTTP),
+		"JAEGER_QUERY_HTTP_PORT=" + strconv.Itoa(j.queryHTTP),
+		"JAEGER_QUERY_GRPC_PORT=" + strconv.Itoa(j.queryGRPC),
+		"JAEGER_HEALTH_PORT=" + strconv.Itoa(j.health),
+		"JAEGER_PROMETHEUS_PORT=" + strconv.Itoa(j.prometheus),
+		"JAEGER_TELEMETRY_PORT=" + strconv.Itoa(j.telemetry),
+		"JAEGER_LOGS_ENDPOINT=" + logsURL,
+	}
+}
+
 // OTLPEndpoint is the base URL for OTEL_EXPORTER_OTLP_ENDPOINT (http/protobuf).
 func (j *jaegerStack) OTLPEndpoint() string { return "http://" + hostPort(j.otlpHTTP) }
 
@@ -58,23 +85,10 @@ func startJaeger() (*jaegerStack, error) {
 		return nil, err
 	}
 	j := &jaegerStack{logs: startLogsReceiver()}
-	for _, p := range []*int{&j.otlpHTTP, &j.otlpGRPC, &j.queryHTTP, &j.queryGRPC, &j.health, &j.prometheus, &j.telemetry} {
-		if *p, err = pickPort(); err != nil {
-			return nil, err
-		}
+	if err := j.pickPorts(); err != nil {
+		return nil, err
 	}
-	env := []string{
-		"JAEGER_HOST=127.0.0.1",
-		"JAEGER_OTLP_GRPC_PORT=" + strconv.Itoa(j.otlpGRPC),
-		"JAEGER_OTLP_HTTP_PORT=" + strconv.Itoa(j.otlpHTTP),
-		"JAEGER_QUERY_HTTP_PORT=" + strconv.Itoa(j.queryHTTP),
-		"JAEGER_QUERY_GRPC_PORT=" + strconv.Itoa(j.queryGRPC),
-		"JAEGER_HEALTH_PORT=" + strconv.Itoa(j.health),
-		"JAEGER_PROMETHEUS_PORT=" + strconv.Itoa(j.prometheus),
-		"JAEGER_TELEMETRY_PORT=" + strconv.Itoa(j.telemetry),
-		"JAEGER_LOGS_ENDPOINT=" + j.logs.URL(),
-	}
-	j.proc, err = startProc(workDir, "jaeger-"+strconv.Itoa(j.queryHTTP), env, bin, "--config", jaegerConfigPath())
+	j.proc, err = startProc(workDir, "jaeger-"+strconv.Itoa(j.queryHTTP), j.env(j.logs.URL()), bin, "--config", jaegerConfigPath())
 	if err != nil {
 		return nil, err
 	}

@@ -51,24 +51,9 @@ func (r *logsReceiver) URL() string { return r.srv.URL + "/otlp" }
 func (r *logsReceiver) Close() { r.srv.Close() }
 
 func (r *logsReceiver) handle(w http.ResponseWriter, req *http.Request) {
-	var body io.Reader = req.Body
-	if req.Header.Get("Content-Encoding") == "gzip" {
-		zr, err := gzip.NewReader(req.Body)
-		if err != nil {
-			r.fail(w, fmt.Errorf("gzip: %w", err))
-			return
-		}
-		defer zr.Close()
-		body = zr
-	}
-	b, err := io.ReadAll(body)
+	msg, err := decodeLogs(req)
 	if err != nil {
 		r.fail(w, err)
-		return
-	}
-	var msg collogspb.ExportLogsServiceRequest
-	if err := proto.Unmarshal(b, &msg); err != nil {
-		r.fail(w, fmt.Errorf("decode %s: %w", req.Header.Get("Content-Type"), err))
 		return
 	}
 	var got []logRecord
@@ -142,4 +127,26 @@ func anyValue(v *commonpb.AnyValue) any {
 	default:
 		return fmt.Sprint(x)
 	}
+}
+
+// decodeLogs reads an OTLP/HTTP logs export request, gzip-compressed or not.
+func decodeLogs(req *http.Request) (*collogspb.ExportLogsServiceRequest, error) {
+	var body io.Reader = req.Body
+	if req.Header.Get("Content-Encoding") == "gzip" {
+		zr, err := gzip.NewReader(req.Body)
+		if err != nil {
+			return nil, fmt.Errorf("gzip: %w", err)
+		}
+		defer zr.Close()
+		body = zr
+	}
+	b, err := io.ReadAll(body)
+	if err != nil {
+		return nil, err
+	}
+	var msg collogspb.ExportLogsServiceRequest
+	if err := proto.Unmarshal(b, &msg); err != nil {
+		return nil, fmt.Errorf("decode %s: %w", req.Header.Get("Content-Type"), err)
+	}
+	return &msg, nil
 }

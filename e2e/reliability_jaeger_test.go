@@ -49,16 +49,6 @@ func startOwnJaeger(t testing.TB, name, logsURL string) *ownJaeger {
 	return j
 }
 
-func (j *ownJaeger) pickPorts() error {
-	var err error
-	for _, p := range []*int{&j.otlpHTTP, &j.otlpGRPC, &j.queryHTTP, &j.queryGRPC, &j.health, &j.prometheus, &j.telemetry} {
-		if *p, err = pickPort(); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // start launches the process on j's ports and waits until it is healthy and
 // its query API answers. After stop, start brings it back on the same ports
 // (with an empty in-memory store).
@@ -68,19 +58,8 @@ func (j *ownJaeger) start() error {
 		return err
 	}
 	j.starts++
-	env := []string{
-		"JAEGER_HOST=127.0.0.1",
-		"JAEGER_OTLP_GRPC_PORT=" + strconv.Itoa(j.otlpGRPC),
-		"JAEGER_OTLP_HTTP_PORT=" + strconv.Itoa(j.otlpHTTP),
-		"JAEGER_QUERY_HTTP_PORT=" + strconv.Itoa(j.queryHTTP),
-		"JAEGER_QUERY_GRPC_PORT=" + strconv.Itoa(j.queryGRPC),
-		"JAEGER_HEALTH_PORT=" + strconv.Itoa(j.health),
-		"JAEGER_PROMETHEUS_PORT=" + strconv.Itoa(j.prometheus),
-		"JAEGER_TELEMETRY_PORT=" + strconv.Itoa(j.telemetry),
-		"JAEGER_LOGS_ENDPOINT=" + j.logsURL,
-	}
 	name := fmt.Sprintf("%s-%d-%d", j.name, j.queryHTTP, j.starts)
-	p, err := startProc(workDir, name, env, bin, "--config", jaegerConfigPath())
+	p, err := startProc(workDir, name, j.env(j.logsURL), bin, "--config", jaegerConfigPath())
 	if err != nil {
 		return err
 	}
