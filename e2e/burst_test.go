@@ -23,21 +23,6 @@ const (
 	burstWorkers = 8
 )
 
-// burstQueueEnv sizes the SDK's batch queues for the whole burst. The
-// producers outrun any exporter (hundreds of thousands of steps per second
-// against tens of thousands of spans per second over OTLP/HTTP), and the
-// batch processors drop what does not fit in their queues: with the SDK's
-// defaults (2048) most of a 100000-step burst would be dropped before it is
-// ever sent. The test checks the rest of the path: OTLP/HTTP export, Jaeger's
-// receiver, batch processor, memory store and logs forwarding lose nothing.
-func burstQueueEnv(steps, workers int) []string {
-	spans := steps + steps/100 + workers + 1 // steps + roots (chunks of <= 100)
-	return []string{
-		"OTEL_BSP_MAX_QUEUE_SIZE=" + strconv.Itoa(spans+1024),
-		"OTEL_BLRP_MAX_QUEUE_SIZE=" + strconv.Itoa(2*steps+1024),
-	}
-}
-
 // burstSummary is what `burst -json` prints.
 type burstSummary struct {
 	Service         string           `json:"service"`
@@ -135,7 +120,9 @@ func TestBurstNothingLost(t *testing.T) {
 	t.Cleanup(logs.Close)
 	j := startOwnJaeger(t, "jaeger-burst", logs.URL())
 
-	env := append(otlpEnv(j.OTLPEndpoint(), service), burstQueueEnv(steps, workers)...)
+	// exporters.Setup's defaults, queues included: no OTEL_BSP_* or
+	// OTEL_BLRP_* variable is set, and nothing may be lost.
+	env := otlpEnv(j.OTLPEndpoint(), service)
 	start := time.Now()
 	out, errOut, err := runCmd(context.Background(), 2*time.Minute, repoRoot(), env, bin,
 		"-steps", strconv.Itoa(steps), "-workers", strconv.Itoa(workers), "-json")

@@ -124,22 +124,25 @@
 //
 //	                  queue    batch  delay
 //	spans (BSP)       131072   2048   1 s   [DefaultSpanQueueSize]
-//	log records       65536    2048   1 s   [DefaultLogQueueSize]
+//	log records       262144   2048   1 s   [DefaultLogQueueSize]
 //
 // A variable that is set wins (a batch larger than the queue is cut to the
 // queue). A burst is lossless as long as what the exporter has not sent yet
-// fits in the queue. Measured on 2 shared cores with an in-process OTLP/HTTP
-// server, 8 goroutines in a tight otelstep loop (Run.Start, Step.Log,
-// Step.End: 1 span and 2 log records a step): 20,000 steps lose nothing;
-// 100,000 steps lose no span but about half of the 200,000 log records, at
-// about 570 MB peak RSS for the whole test process.
+// fits in the queue: 100,000 otelstep steps from 8 goroutines in a tight
+// loop (Run.Start, Step.Log, Step.End: 1 span and 2 log records a step) all
+// arrive, at a real Jaeger and at an in-process OTLP/HTTP server, at about
+// 640 MiB peak RSS for the burst process.
 //
-// Memory: the span queue is a channel of pointers (1 MiB empty) and holds
-// ended spans, about 1-2 KiB each with events, so a full queue is about
-// 130-260 MiB. The log queue is a ring the SDK allocates whole at Setup:
-// about 600 bytes a slot, 40 MiB for 65536, plus the attributes of the
-// records held. Lower OTEL_BLRP_MAX_QUEUE_SIZE and OTEL_BSP_MAX_QUEUE_SIZE
-// for small containers.
+// Memory: the span queue is the SDK's, a channel of pointers (1 MiB empty)
+// holding ended spans of about 1-2 KiB each with their events. The log queue
+// is this package's own batching processor, which works as the SDK's
+// BatchProcessor does (batches, an export at a time, the oldest record
+// dropped when full, OTEL_BLRP_* honoured) but grows with the load and gives
+// its memory back once drained: the SDK's allocates its whole ring at start,
+// about 600 bytes a slot, which for a queue that holds a burst would cost
+// every idle service 150 MiB. Setup's providers take about 2 MiB when idle.
+// Lower OTEL_BLRP_MAX_QUEUE_SIZE and OTEL_BSP_MAX_QUEUE_SIZE to cap what a
+// burst may take in a small container.
 //
 // # Attribute limits
 //

@@ -41,9 +41,11 @@ type Providers struct {
 // variables are unset (see "Queues" in the package documentation).
 const (
 	DefaultSpanQueueSize      = 131072 // OTEL_BSP_MAX_QUEUE_SIZE; SDK default 2048
-	DefaultLogQueueSize       = 65536  // OTEL_BLRP_MAX_QUEUE_SIZE; SDK default 2048
+	DefaultLogQueueSize       = 262144 // OTEL_BLRP_MAX_QUEUE_SIZE, grown on demand; SDK default 2048
 	DefaultMaxExportBatchSize = 2048   // both; SDK default 512
 	DefaultScheduleDelay      = time.Second
+
+	defaultLogExportTimeout = 30 * time.Second // OTEL_BLRP_EXPORT_TIMEOUT, as the SDK's
 )
 
 // Setup builds tracer, meter and logger providers from the standard OTEL_*
@@ -137,7 +139,7 @@ func Setup(ctx context.Context, opts ...Option) (*Providers, error) {
 		if err != nil {
 			return fail(fmt.Errorf("exporters: creating the logs exporter (%s): %w", p.targets[2], err))
 		}
-		lp := sdklog.NewBatchProcessor(logExp(exp), blrpOptions()...)
+		lp := newLogProcessor(logExp(exp))
 		lpOpts = append(lpOpts, sdklog.WithProcessor(countingLogProcessor{lp, &p.logs}))
 	}
 	p.LoggerProvider = sdklog.NewLoggerProvider(lpOpts...)
@@ -265,22 +267,26 @@ func bspOptions() []sdktrace.BatchSpanProcessorOption {
 	return opts
 }
 
-// blrpOptions returns the batch log processor options for the OTEL_BLRP_*
-// variables that are unset.
-func blrpOptions() []sdklog.BatchProcessorOption {
-	var opts []sdklog.BatchProcessorOption
+// newLogProcessor returns the batching log processor for exp, configured
+// by the OTEL_BLRP_* variables that are set and Setup's defaults otherwise.
+func newLogProcessor(exp sdklog.Exporter) *logBatcher {
 	q, set := processInt("OTEL_BLRP_MAX_QUEUE_SIZE")
 	if !set {
 		q = DefaultLogQueueSize
-		opts = append(opts, sdklog.WithMaxQueueSize(q))
 	}
-	if _, set := processInt("OTEL_BLRP_MAX_EXPORT_BATCH_SIZE"); !set {
-		opts = append(opts, sdklog.WithExportMaxBatchSize(min(DefaultMaxExportBatchSize, q)))
+	batch, set := processInt("OTEL_BLRP_MAX_EXPORT_BATCH_SIZE")
+	if !set {
+		batch = DefaultMaxExportBatchSize
 	}
-	if _, set := processInt("OTEL_BLRP_SCHEDULE_DELAY"); !set {
-		opts = append(opts, sdklog.WithExportInterval(DefaultScheduleDelay))
+	delay := DefaultScheduleDelay
+	if ms, set := processInt("OTEL_BLRP_SCHEDULE_DELAY"); set {
+		delay = time.Duration(ms) * time.Millisecond
 	}
-	return opts
+	timeout := defaultLogExportTimeout
+	if ms, set := processInt("OTEL_BLRP_EXPORT_TIMEOUT"); set {
+		timeout = time.Duration(ms) * time.Millisecond
+	}
+	return newLogBatcher(exp, q, batch, max(delay, time.Millisecond), max(timeout, time.Millisecond))
 }
 
 // each runs one function per signal concurrently and joins their errors in

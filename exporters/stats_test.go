@@ -176,8 +176,9 @@ func TestStatsQueueFull(t *testing.T) {
 // default queues: nothing is lost while the backend is up.
 func TestBurst(t *testing.T) {
 	// 20,000 steps make 20,000 spans and 40,000 log records: within the
-	// default queues (131072, 65536) however slow the export, so nothing
-	// may be lost. BURST_STEPS=100000 measures a bigger burst (see doc.go).
+	// default queues (131072, 262144) however slow the export, so nothing
+	// may be lost, also under -race. BURST_STEPS=100000 measures the burst
+	// of the e2e suite (see doc.go).
 	steps := 20_000
 	if v, err := strconv.Atoi(os.Getenv("BURST_STEPS")); err == nil && v > 0 {
 		steps = v

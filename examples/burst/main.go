@@ -47,9 +47,10 @@
 // reported through otel.Handle while running (export failures): the first
 // ones are printed on stderr.
 //
-// The SDK's batch processors drop spans and log records when their queues
+// The batch processors drop spans and log records when their queues
 // (OTEL_BSP_MAX_QUEUE_SIZE, OTEL_BLRP_MAX_QUEUE_SIZE) are full: a burst that
-// outruns the exporter needs queues sized for it, or loses data. The exit
+// outruns the exporter by more than exporters.Setup's defaults hold (131,072
+// spans, 262,144 log records) loses data, and stats says how much. The exit
 // status is 0 unless the set-up fails or the flags are wrong; a failed flush
 // is reported in shutdown_error.
 package main

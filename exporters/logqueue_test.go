@@ -1,0 +1,164 @@
+package exporters
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	otellog "go.opentelemetry.io/otel/log"
+	sdklog "go.opentelemetry.io/otel/sdk/log"
+)
+
+// recordingExporter keeps the bodies it exports; gate, when set, holds every
+// export until it is closed.
+type recordingExporter struct {
+	mu     sync.Mutex
+	bodies []string
+	gate   chan struct{}
+}
+
+func (x *recordingExporter) Export(ctx context.Context, records []sdklog.Record) error {
+	if x.gate != nil {
+		select {
+		case <-x.gate:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for _, r := range records {
+		x.bodies = append(x.bodies, r.Body().AsString())
+	}
+	return nil
+}
+func (x *recordingExporter) Shutdown(context.Context) error   { return nil }
+func (x *recordingExporter) ForceFlush(context.Context) error { return nil }
+func (x *recordingExporter) got() []string {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return append([]string(nil), x.bodies...)
+}
+
+// emitN emits n records with bodies "0".."n-1" from goroutines through a
+// logger provider over b.
+func emitN(t *testing.T, b *logBatcher, n, goroutines int) {
+	t.Helper()
+	lp := sdklog.NewLoggerProvider(sdklog.WithProcessor(b))
+	logger := lp.Logger("test")
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Go(func() {
+			for i := g; i < n; i += goroutines {
+				var r otellog.Record
+				r.SetBody(attribute.StringValue(itoa(i)))
+				logger.Emit(context.Background(), r)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+func TestLogBatcherBurstLosesNothingAndShrinks(t *testing.T) {
+	exp := &recordingExporter{gate: make(chan struct{})}
+	b := newLogBatcher(exp, 1<<20, 512, time.Hour, 10*time.Second)
+	const n = 50000
+	emitN(t, b, n, 8) // the exporter is held: everything waits in the queue
+	b.mu.Lock()
+	queued, capacity := len(b.queue)-b.head, cap(b.queue)
+	b.mu.Unlock()
+	if queued < n-512 { // the loop may hold one batch, waiting on the exporter
+		t.Fatalf("queued %d, want at least %d", queued, n-512)
+	}
+	close(exp.gate)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := b.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := exp.got()
+	seen := make(map[string]bool, len(got))
+	for _, s := range got {
+		seen[s] = true
+	}
+	if len(got) != n || len(seen) != n {
+		t.Errorf("exported %d records (%d distinct), want %d", len(got), len(seen), n)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.queue != nil {
+		t.Errorf("a drained queue of capacity %d kept %d slots", capacity, cap(b.queue))
+	}
+}
+
+func TestLogBatcherFullQueueDropsOldest(t *testing.T) {
+	exp := &recordingExporter{gate: make(chan struct{})}
+	b := newLogBatcher(exp, 4, 2, time.Hour, 10*time.Second)
+	emitN(t, b, 10, 1) // bodies for 0..9, in order
+	close(exp.gate)
+	if err := b.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	got := exp.got()
+	// The loop may have taken one batch of the first records before the
+	// queue filled; the last four are always there.
+	if len(got) < 4 || len(got) > 6 {
+		t.Fatalf("exported %d records: %q", len(got), got)
+	}
+	for i, want := range []int{6, 7, 8, 9} {
+		if g := got[len(got)-4+i]; g != itoa(want) {
+			t.Errorf("record %d = %q, want %q (the newest survive)", i, g, itoa(want))
+		}
+	}
+}
+
+func TestLogBatcherShutdownHonoursDeadline(t *testing.T) {
+	exp := &recordingExporter{gate: make(chan struct{})} // never opened
+	b := newLogBatcher(exp, 100, 1, time.Millisecond, time.Hour)
+	emitN(t, b, 10, 1)
+	time.Sleep(20 * time.Millisecond) // let the loop start an export that hangs
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err := b.Shutdown(ctx)
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("Shutdown took %v past a 200ms deadline", d)
+	}
+	if err == nil {
+		t.Errorf("Shutdown with a hung exporter returned nil")
+	}
+	if b.Shutdown(context.Background()) != nil {
+		t.Errorf("a second Shutdown returned an error")
+	}
+	emitN(t, b, 1, 1) // after Shutdown: dropped, no panic
+}
+
+func TestLogBatcherForceFlushAndInterval(t *testing.T) {
+	exp := &recordingExporter{}
+	b := newLogBatcher(exp, 100, 50, time.Hour, time.Second)
+	defer b.Shutdown(context.Background())
+	emitN(t, b, 3, 1)
+	if err := b.ForceFlush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := exp.got(); len(got) != 3 {
+		t.Errorf("ForceFlush exported %d records, want 3", len(got))
+	}
+
+	exp2 := &recordingExporter{}
+	b2 := newLogBatcher(exp2, 100, 50, 10*time.Millisecond, time.Second)
+	defer b2.Shutdown(context.Background())
+	emitN(t, b2, 3, 1) // under a batch: the interval exports them
+	deadline := time.Now().Add(5 * time.Second)
+	for len(exp2.got()) < 3 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if got := exp2.got(); len(got) != 3 {
+		t.Errorf("the interval exported %d records, want 3", len(got))
+	}
+}
