@@ -72,6 +72,9 @@ func (b *logBatcher) OnEmit(_ context.Context, r *sdklog.Record) error {
 	if len(b.queue)-b.head >= b.max {
 		b.queue[b.head] = sdklog.Record{} // drop the oldest, as the SDK does
 		b.head++
+		if b.head > len(b.queue)/2 {
+			b.compact() // a long outage must not grow the array with dropped slots
+		}
 	}
 	b.queue = append(b.queue, rec)
 	n := len(b.queue) - b.head
@@ -151,11 +154,17 @@ func (b *logBatcher) take() []sdklog.Record {
 	case b.head == len(b.queue):
 		b.queue, b.head = b.queue[:0], 0
 	case b.head > cap(b.queue)/2:
-		n := copy(b.queue, b.queue[b.head:])
-		clear(b.queue[n:])
-		b.queue, b.head = b.queue[:n], 0
+		b.compact()
 	}
 	return batch
+}
+
+// compact moves the waiting records to the front of the queue's array. The
+// caller holds mu.
+func (b *logBatcher) compact() {
+	n := copy(b.queue, b.queue[b.head:])
+	clear(b.queue[n:])
+	b.queue, b.head = b.queue[:n], 0
 }
 
 // ForceFlush exports everything queued, then flushes the exporter.

@@ -162,3 +162,23 @@ func TestLogBatcherForceFlushAndInterval(t *testing.T) {
 		t.Errorf("the interval exported %d records, want 3", len(got))
 	}
 }
+
+func TestLogBatcherBoundedDuringOutage(t *testing.T) {
+	exp := &recordingExporter{gate: make(chan struct{})} // the backend never answers
+	const max = 1000
+	b := newLogBatcher(exp, max, 100, time.Hour, time.Hour)
+	emitN(t, b, 50*max, 4)
+	b.mu.Lock()
+	waiting, capacity := len(b.queue)-b.head, cap(b.queue)
+	b.mu.Unlock()
+	if waiting != max {
+		t.Errorf("%d records wait, want the queue's %d", waiting, max)
+	}
+	if capacity > 4*max {
+		t.Errorf("after dropping %d records the queue's array holds %d slots, want at most %d", 49*max, capacity, 4*max)
+	}
+	close(exp.gate)
+	if err := b.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
