@@ -103,17 +103,17 @@ func (b *logBatcher) loop() {
 		case <-b.kick:
 		case <-t.C:
 		}
-		if err := b.drain(context.Background()); err != nil {
+		if err := b.drain(context.Background(), b.stop); err != nil {
 			otel.Handle(err)
 		}
 	}
 }
 
-// drain exports everything queued, batch by batch, until the queue is empty
-// or ctx is done, also while it waits for an export in progress. Export
-// errors are joined; a failed batch is not retried (the OTLP exporters retry
-// on their own).
-func (b *logBatcher) drain(ctx context.Context) error {
+// drain exports everything queued, batch by batch, until the queue is empty,
+// ctx is done (also while it waits for an export in progress) or stop is
+// closed (nil: never). Export errors are joined; a failed batch is not
+// retried (the OTLP exporters retry on their own).
+func (b *logBatcher) drain(ctx context.Context, stop <-chan struct{}) error {
 	select {
 	case b.exporting <- struct{}{}:
 	case <-ctx.Done():
@@ -121,7 +121,7 @@ func (b *logBatcher) drain(ctx context.Context) error {
 	}
 	defer func() { <-b.exporting }()
 	var errs []error
-	for ctx.Err() == nil {
+	for ctx.Err() == nil && !closed(stop) {
 		batch := b.take()
 		if len(batch) == 0 {
 			break
@@ -167,13 +167,24 @@ func (b *logBatcher) compact() {
 	b.queue, b.head = b.queue[:n], 0
 }
 
-// ForceFlush exports everything queued, then flushes the exporter.
-func (b *logBatcher) ForceFlush(ctx context.Context) error {
-	return errors.Join(b.drain(ctx), b.exp.ForceFlush(ctx))
+// closed reports whether c is closed; a nil c never is.
+func closed(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
 }
 
-// Shutdown stops taking records, exports those queued within ctx's deadline
-// and shuts the exporter down. Calls after the first do nothing.
+// ForceFlush exports everything queued, then flushes the exporter.
+func (b *logBatcher) ForceFlush(ctx context.Context) error {
+	return errors.Join(b.drain(ctx, nil), b.exp.ForceFlush(ctx))
+}
+
+// Shutdown stops taking records, lets the export in progress end, exports
+// the records still queued within ctx's deadline and shuts the exporter
+// down. Calls after the first do nothing.
 func (b *logBatcher) Shutdown(ctx context.Context) error {
 	b.mu.Lock()
 	if b.closed {
@@ -187,5 +198,5 @@ func (b *logBatcher) Shutdown(ctx context.Context) error {
 	case <-b.stopped:
 	case <-ctx.Done():
 	}
-	return errors.Join(b.drain(ctx), b.exp.Shutdown(ctx))
+	return errors.Join(b.drain(ctx, nil), b.exp.Shutdown(ctx))
 }
