@@ -80,23 +80,23 @@ func (s numbered) enabled(ctx context.Context, level slog.Level) bool {
 	return s.logger.Enabled(ctx, level)
 }
 
-// prepare reports whether a message at level that passed the level check
-// makes anything: a record through the step's logger (handled) or an event on
-// span (span.IsRecording). The caller takes the source location only then.
-func (s numbered) prepare(ctx context.Context, span trace.Span, level slog.Level) (h slog.Handler, handled, ok bool) {
+// prepare reports what a message at level that passed the level check
+// makes: a record through the step's logger's handler h (handled), an event
+// on span (recording), or, with neither, nothing. The caller takes the
+// source location only for a record.
+func (s numbered) prepare(ctx context.Context, span trace.Span, level slog.Level) (h slog.Handler, handled, recording bool) {
 	h = s.logger.Handler()
-	handled = h.Enabled(ctx, level)
-	return h, handled, handled || span.IsRecording()
+	return h, h.Enabled(ctx, level), span.IsRecording()
 }
 
-// log writes one message of the step: a record through h when handled, with
-// pc as its source location, and an event on span when it is recording. ctx
-// must carry span for the record to be correlated with it.
-func (s numbered) log(ctx context.Context, span trace.Span, h slog.Handler, handled bool,
+// log writes one message of the step, as prepare found: a record through h
+// when handled, with pc as its source location, and an event on span when
+// recording. ctx must carry span for the record to be correlated with it.
+func (s numbered) log(ctx context.Context, span trace.Span, h slog.Handler, handled, recording bool,
 	level slog.Level, msg string, pc uintptr, args []any,
 ) {
 	body := stepBody(s.n, msg)
-	if span.IsRecording() {
+	if recording {
 		attrs := make([]attribute.KeyValue, 0, len(s.run.runAttrs)+4)
 		attrs = append(attrs, s.run.runAttrs...)
 		attrs = append(attrs,

@@ -88,15 +88,15 @@ func (s *Step) Log(ctx context.Context, level slog.Level, msg string, args ...an
 	if trace.SpanFromContext(ctx) != s.span {
 		ctx = trace.ContextWithSpan(ctx, s.span)
 	}
-	h, handled, ok := s.prepare(ctx, s.span, level)
-	if !ok {
+	h, handled, recording := s.prepare(ctx, s.span, level)
+	if !handled && !recording {
 		return
 	}
 	var pcs [1]uintptr
 	if handled {
 		runtime.Callers(2, pcs[:]) // skip runtime.Callers and Log
 	}
-	s.log(ctx, s.span, h, handled, level, msg, pcs[0], args)
+	s.log(ctx, s.span, h, handled, recording, level, msg, pcs[0], args)
 }
 
 // End ends the step's span, with status Error and the error recorded when

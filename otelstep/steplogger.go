@@ -43,17 +43,17 @@ func (r *Run) StepLogger(ctx context.Context, logger *slog.Logger) StepLogger {
 //
 //go:noinline
 func (s numbered) message(ctx context.Context, level slog.Level, msg string, args []any) {
-	if !s.own() && !s.logger.Enabled(ctx, level) {
+	if !s.enabled(ctx, level) {
 		return
 	}
 	span := trace.SpanFromContext(ctx)
-	h, handled, ok := s.prepare(ctx, span, level)
-	if !ok {
+	h, handled, recording := s.prepare(ctx, span, level)
+	if !handled && !recording {
 		return
 	}
 	var pcs [1]uintptr
 	if handled {
 		runtime.Callers(3, pcs[:]) // skip runtime.Callers, message and the StepLogger closure
 	}
-	s.log(ctx, span, h, handled, level, msg, pcs[0], args)
+	s.log(ctx, span, h, handled, recording, level, msg, pcs[0], args)
 }
