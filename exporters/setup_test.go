@@ -2,7 +2,6 @@ package exporters
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"io"
 	"net"
@@ -44,18 +43,8 @@ type collector struct {
 func newCollector() *collector { return &collector{headers: map[string][]string{}} }
 
 func (c *collector) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	var body io.Reader = r.Body
-	if r.Header.Get("Content-Encoding") == "gzip" {
-		zr, err := gzip.NewReader(r.Body)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		body = zr
-	}
-	b, err := io.ReadAll(body)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
+	b, ok := readOTLP(w, r)
+	if !ok {
 		return
 	}
 	var req, resp proto.Message
@@ -244,12 +233,7 @@ func TestShutdownFlushesOTLPHTTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	emitSample(ctx, t, p)
-	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if err := p.Shutdown(sctx); err != nil {
-		t.Fatal(err)
-	}
+	emitAndShutdown(ctx, t, p)
 	col.check(t, "flush-http")
 	if console.Len() != 0 {
 		t.Errorf("console written with OTLP configured: %q", console.String())
@@ -301,12 +285,7 @@ func TestShutdownFlushesOTLPGRPC(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	emitSample(ctx, t, p)
-	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if err := p.Shutdown(sctx); err != nil {
-		t.Fatal(err)
-	}
+	emitAndShutdown(ctx, t, p)
 	col.check(t, "flush-grpc")
 }
 
@@ -455,5 +434,17 @@ func TestGlobals(t *testing.T) {
 	defer p2.Shutdown(ctx)
 	if otel.GetTracerProvider() != sentinel {
 		t.Error("WithGlobals(false) set the global tracer provider")
+	}
+}
+
+// emitAndShutdown emits the sample telemetry through p and shuts p down,
+// failing t if the flush fails.
+func emitAndShutdown(ctx context.Context, t *testing.T, p *Providers) {
+	t.Helper()
+	emitSample(ctx, t, p)
+	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := p.Shutdown(sctx); err != nil {
+		t.Fatal(err)
 	}
 }

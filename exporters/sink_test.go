@@ -54,18 +54,8 @@ func (s *sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "backend starting", status)
 		return
 	}
-	var body io.Reader = r.Body
-	if r.Header.Get("Content-Encoding") == "gzip" {
-		zr, err := gzip.NewReader(r.Body)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		body = zr
-	}
-	b, err := io.ReadAll(body)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
+	b, ok := readOTLP(w, r)
+	if !ok {
 		return
 	}
 	var resp proto.Message
@@ -148,4 +138,24 @@ func sinkEnv(t *testing.T, endpoint string) {
 	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint)
 	t.Setenv("OTEL_EXPORTER_OTLP_HEADERS", "authorization=Bearer%20"+secret+",x-tenant=acme")
 	t.Setenv("OTEL_METRIC_EXPORT_INTERVAL", "600000")
+}
+
+// readOTLP returns the body of an OTLP/HTTP request, gzip-compressed or not;
+// on failure it answers 400 and reports false.
+func readOTLP(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	var body io.Reader = r.Body
+	if r.Header.Get("Content-Encoding") == "gzip" {
+		zr, err := gzip.NewReader(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return nil, false
+		}
+		body = zr
+	}
+	b, err := io.ReadAll(body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return nil, false
+	}
+	return b, true
 }
