@@ -21,6 +21,13 @@ const (
 	// "error", or "abandoned" when its run ended first (string).
 	StepResultKey = attribute.Key("otelstep.step.result")
 
+	// StepDoneKey is the last done count a step reported with
+	// [Step.Progress] (int), set on the step span when it ends.
+	StepDoneKey = attribute.Key("otelstep.step.done")
+	// StepTotalKey is the last total a step reported with [Step.Progress]
+	// (int), set on the step span when it ends.
+	StepTotalKey = attribute.Key("otelstep.step.total")
+
 	// SeverityKey holds the slog level name of a step message ("INFO") on
 	// the [LogEventName] span event.
 	SeverityKey = attribute.Key("log.severity")
@@ -44,6 +51,18 @@ const (
 	// DurationMetricName is the Float64Histogram of the durations, in
 	// seconds, of the steps started with [Run.Start].
 	DurationMetricName = "otelstep.step.duration"
+	// RemainingMetricName is the Float64Gauge of the estimated seconds until
+	// a run reaches its total, from its pace so far; recorded only while it
+	// can be known.
+	RemainingMetricName = "otelstep.run.remaining"
+	// StepProgressMetricName is the Float64Gauge of a step's own progress,
+	// done over total from [Step.Progress], from 0 to 1, per run and
+	// component.
+	StepProgressMetricName = "otelstep.step.progress"
+	// ElapsedMetricName is the Float64ObservableGauge of the age, in
+	// seconds, of the oldest step of each component that has not ended, per
+	// run and component; a series is gone once no step of it is open.
+	ElapsedMetricName = "otelstep.step.elapsed"
 	// ActiveRunsMetricName is the Int64UpDownCounter of the runs made and not
 	// yet ended.
 	ActiveRunsMetricName = "otelstep.runs.active"
