@@ -2,6 +2,7 @@ package otelstep
 
 import (
 	"log/slog"
+	"sync/atomic"
 
 	"go.opentelemetry.io/contrib/bridges/otelslog"
 	"go.opentelemetry.io/otel"
@@ -11,11 +12,11 @@ import (
 )
 
 // component is what a Run knows about one of its components. It is
-// immutable once made.
+// immutable once made, but for its level, which [Run.SetLevels] changes.
 type component struct {
 	run    *Run
 	name   string
-	level  slog.Level
+	level  atomic.Int64 // a slog.Level: the component's minimum level
 	logger *slog.Logger
 
 	attr     attribute.KeyValue // otelstep.component
@@ -42,10 +43,10 @@ func (r *Run) component(name string) *component {
 	c = &component{
 		run:      r,
 		name:     name,
-		level:    r.levels.Level(name),
 		attr:     ComponentKey.String(name),
 		slogAttr: slog.String(string(ComponentKey), name),
 	}
+	c.level.Store(int64(r.levels.Load().Level(name)))
 	c.durOpts = durationOpts(r.runAttrs, c.attr)
 	lp := r.cfg.lp
 	if lp == nil {
@@ -57,13 +58,19 @@ func (r *Run) component(name string) *component {
 		otelslog.WithSource(r.cfg.source),
 		otelslog.WithLoggerProvider(lp),
 	}
+	var inner slog.Handler = otelslog.NewHandler(name, opts...)
+	if r.cfg.handler != nil {
+		inner = slog.NewMultiHandler(inner, r.cfg.handler)
+	}
 	c.logger = slog.New(&handler{
 		comp:   c,
-		otel:   otelslog.NewHandler(name, opts...),
-		local:  r.cfg.handler,
+		inner:  inner,
 		direct: r.cfg.handler == nil,
 	})
 	r.components[name] = c
 	r.order = append(r.order, c)
 	return c
 }
+
+// minLevel returns the component's minimum level.
+func (c *component) minLevel() slog.Level { return slog.Level(c.level.Load()) }

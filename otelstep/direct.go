@@ -19,17 +19,24 @@ const sevOffset = slog.Level(otellog.SeverityDebug) - slog.LevelDebug
 // hold; more take the otelslog path.
 const maxDirectArgs = 8
 
+// directOn switches the direct emission off for the benchmark that shows
+// what it saves, and for the test that pins it.
+var directOn = true
+
+// testHookDirect, when set (by tests), is called by every direct emission.
+var testHookDirect func()
+
 // emitDirect writes a step message straight to the component's OTel logger,
 // with the same record otelslog would make, and reports whether it could.
-// It can when the handler is the component's own, with nothing added by
-// With or WithGroup and no local handler, and the caller's args are all of
-// the basic slog kinds; otherwise the caller takes the otelslog path.
-func (s numbered) emitDirect(ctx context.Context, h *handler, level slog.Level, body string, pc uintptr, args []any) bool {
-	if !h.direct {
-		return false
-	}
+// It can when the caller's attributes are all of the basic slog kinds and
+// few enough; otherwise the caller takes the otelslog path. The caller
+// checks that the step's handler is direct.
+func (s numbered) emitDirect(ctx context.Context, level slog.Level, body string, pc uintptr, args []any, attrs []slog.Attr) bool {
 	var buf [maxDirectArgs]attribute.KeyValue
 	kvs, ok := directArgs(buf[:0], args)
+	if ok {
+		kvs, ok = directAttrs(kvs, attrs)
+	}
 	if !ok {
 		return false
 	}
@@ -45,7 +52,10 @@ func (s numbered) emitDirect(ctx context.Context, h *handler, level slog.Level, 
 	rec.AddAttributes(StepNumberKey.Int64(s.n), s.comp.attr)
 	rec.AddAttributes(s.run.runAttrs...)
 	rec.AddAttributes(kvs...)
-	s.comp.events.Emit(ctx, rec)
+	s.h.comp.events.Emit(ctx, rec)
+	if testHookDirect != nil {
+		testHookDirect()
+	}
 	return true
 }
 
@@ -88,6 +98,21 @@ func directArgs(kvs []attribute.KeyValue, args []any) ([]attribute.KeyValue, boo
 		default:
 			return kvs, false
 		}
+		if len(kvs) == cap(kvs) || a.Key == "" {
+			return kvs, false
+		}
+		v, ok := basicValue(a.Value)
+		if !ok {
+			return kvs, false
+		}
+		kvs = append(kvs, attribute.KeyValue{Key: attribute.Key(a.Key), Value: v})
+	}
+	return kvs, true
+}
+
+// directAttrs is directArgs for slog.Attrs.
+func directAttrs(kvs []attribute.KeyValue, attrs []slog.Attr) ([]attribute.KeyValue, bool) {
+	for _, a := range attrs {
 		if len(kvs) == cap(kvs) || a.Key == "" {
 			return kvs, false
 		}

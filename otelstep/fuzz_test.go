@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/otelstep/otelstep/otelstep"
@@ -23,74 +24,78 @@ import (
 // huge is a 64 KiB name or message.
 var huge = strings.Repeat("x", 64<<10)
 
-// FuzzParseLevels checks that ParseLevels never panics and either rejects a
-// specification with a *LevelsError that names EnvLogs and a token of the
-// specification, or accepts it with the levels a token-by-token reading
-// gives: the last token for a name wins, named components override "all".
+// FuzzParseLevels checks that ParseLevels never panics, reports every
+// malformed token (and only those) with a *LevelsError that names EnvLogs,
+// the token and its position, and returns the levels a token-by-token
+// reading of the valid tokens gives: the last token for a name wins, named
+// components override "all".
 func FuzzParseLevels(f *testing.F) {
 	for _, spec := range []string{
 		"", " ", ",", "+", "-", "+,-", "++a", "--a", "+-a", "-+a",
 		"all", "+all", "-all", "all,+all,-all", "-all,+dynamo",
 		"+dynamo,-inductor", "dynamo, +dynamo ,-dynamo", "a.b/c:d_e-f",
 		"a b", "a,,b", "\xff\xfe", "\x00\x1b[31m", "\t+x\n", "é", huge,
-		"+" + huge + ",-all",
+		"+" + huge + ",-all", "+load%20users,%2Dx,%25,%zz,%4", "%61ll", "+日本,-ü,x y,+ok",
 	} {
 		f.Add(spec)
 	}
 	f.Fuzz(func(t *testing.T, spec string) {
 		l, err := otelstep.ParseLevels(spec)
 		tokens := strings.Split(spec, ",")
+
+		// A token-by-token model of the specification.
+		named := map[string]slog.Level{}
+		all, hasAll := slog.LevelInfo, false
+		bad := map[int]bool{}
+		if strings.TrimSpace(spec) != "" {
+			for i, tok := range tokens {
+				level, name, ok := parseToken(tok)
+				switch {
+				case !ok:
+					bad[i] = true
+				case name == "all":
+					all, hasAll = level, true
+				default:
+					named[name] = level
+				}
+			}
+		}
+
+		var errs []error
 		if err != nil {
+			errs = []error{err}
+			if j, ok := err.(interface{ Unwrap() []error }); ok {
+				errs = j.Unwrap()
+			}
+		}
+		if len(errs) != len(bad) {
+			t.Fatalf("ParseLevels(%q): %d errors, the model finds %d malformed tokens %v: %v", spec, len(errs), len(bad), bad, err)
+		}
+		for _, e := range errs {
 			var le *otelstep.LevelsError
-			if !errors.As(err, &le) {
-				t.Fatalf("ParseLevels(%q) error is %T, want *LevelsError: %v", spec, err, err)
+			if !errors.As(e, &le) {
+				t.Fatalf("ParseLevels(%q) error is %T, want *LevelsError: %v", spec, e, e)
 			}
 			if le.Spec != spec {
 				t.Errorf("LevelsError.Spec = %q, want %q", le.Spec, spec)
 			}
-			if le.Index < 0 || le.Index >= len(tokens) {
-				t.Fatalf("LevelsError.Index = %d, spec has %d tokens", le.Index, len(tokens))
+			if !bad[le.Index] {
+				t.Fatalf("LevelsError.Index = %d, not a malformed token of the model %v", le.Index, bad)
 			}
 			if want := strings.TrimSpace(tokens[le.Index]); le.Token != want {
 				t.Errorf("LevelsError.Token = %q, want token %d trimmed %q", le.Token, le.Index, want)
 			}
-			msg := err.Error()
+			msg := e.Error()
 			if !strings.Contains(msg, otelstep.EnvLogs) || !strings.Contains(msg, strconv.Quote(le.Token)) {
 				t.Errorf("error %q does not name %s and the token %q", msg, otelstep.EnvLogs, le.Token)
 			}
 			if !strings.Contains(msg, "position "+strconv.Itoa(le.Index+1)) {
 				t.Errorf("error %q does not give the position %d", msg, le.Index+1)
 			}
-			// The tokens before the bad one are all well formed.
-			for i, tok := range tokens[:le.Index] {
-				if _, _, ok := parseToken(tok); !ok {
-					t.Errorf("token %d %q is malformed but the error names token %d", i, tok, le.Index)
-				}
-			}
-			if _, _, ok := parseToken(tokens[le.Index]); ok {
-				t.Errorf("error names token %d %q, which is well formed", le.Index, tokens[le.Index])
-			}
-			return
 		}
 
 		if l.String() != spec {
 			t.Errorf("String() = %q, want the spec %q", l.String(), spec)
-		}
-		// A token-by-token model of the specification.
-		named := map[string]slog.Level{}
-		all, hasAll := slog.LevelInfo, false
-		if strings.TrimSpace(spec) != "" {
-			for i, tok := range tokens {
-				level, name, ok := parseToken(tok)
-				if !ok {
-					t.Fatalf("ParseLevels(%q) accepted the malformed token %d %q", spec, i, tok)
-				}
-				if name == "all" {
-					all, hasAll = level, true
-				} else {
-					named[name] = level
-				}
-			}
 		}
 		probes := []string{"", "all", "unnamed-component", "\xff", spec}
 		for name := range named {
@@ -110,7 +115,7 @@ func FuzzParseLevels(f *testing.F) {
 			}
 		}
 		// Round trip: the canonical spelling of the model parses to the same
-		// levels.
+		// levels; every name, whatever its bytes, can be spelled.
 		canon := canonicalSpec(all, hasAll, named)
 		l2, err := otelstep.ParseLevels(canon)
 		if err != nil {
@@ -125,7 +130,8 @@ func FuzzParseLevels(f *testing.F) {
 }
 
 // parseToken is the documented grammar of one token: an optional sign, then
-// a name of letters, digits and "_.-/:" not starting with a sign.
+// a name not starting with a sign, of letters and digits of any script, the
+// characters "_.-/:" and %XX escapes of any byte.
 func parseToken(tok string) (slog.Level, string, bool) {
 	tok = strings.TrimSpace(tok)
 	level := slog.LevelInfo
@@ -138,15 +144,34 @@ func parseToken(tok string) (slog.Level, string, bool) {
 	if tok == "" || tok[0] == '+' || tok[0] == '-' {
 		return 0, "", false
 	}
-	for _, c := range tok {
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.ContainsRune("_.-/:", c)) {
+	var b strings.Builder
+	for i := 0; i < len(tok); {
+		r, size := utf8.DecodeRuneInString(tok[i:])
+		switch {
+		case r == '%':
+			if i+3 > len(tok) {
+				return 0, "", false
+			}
+			x, err := strconv.ParseUint(tok[i+1:i+3], 16, 8)
+			if err != nil {
+				return 0, "", false
+			}
+			b.WriteByte(byte(x))
+			i += 3
+			continue
+		case r < utf8.RuneSelf && ('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || strings.ContainsRune("_.-/:", r)):
+		case r >= utf8.RuneSelf && r != utf8.RuneError && (unicode.IsLetter(r) || unicode.IsDigit(r)):
+		default:
 			return 0, "", false
 		}
+		b.WriteString(tok[i : i+size])
+		i += size
 	}
-	return level, tok, true
+	return level, b.String(), true
 }
 
-// canonicalSpec spells levels as a specification, one token per name.
+// canonicalSpec spells levels as a specification, one token per name, each
+// byte a name cannot hold as it is escaped.
 func canonicalSpec(all slog.Level, hasAll bool, named map[string]slog.Level) string {
 	sign := map[slog.Level]string{slog.LevelDebug: "+", slog.LevelInfo: "", slog.LevelError: "-"}
 	var toks []string
@@ -154,7 +179,22 @@ func canonicalSpec(all slog.Level, hasAll bool, named map[string]slog.Level) str
 		toks = append(toks, sign[all]+"all")
 	}
 	for name, lv := range named {
-		toks = append(toks, sign[lv]+name)
+		var b strings.Builder
+		for i := 0; i < len(name); {
+			r, size := utf8.DecodeRuneInString(name[i:])
+			ok := r < utf8.RuneSelf && ('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' ||
+				strings.ContainsRune("_./:", r) || r == '-' && i > 0) ||
+				r >= utf8.RuneSelf && r != utf8.RuneError && (unicode.IsLetter(r) || unicode.IsDigit(r))
+			if ok {
+				b.WriteString(name[i : i+size])
+			} else {
+				for _, c := range []byte(name[i : i+size]) {
+					fmt.Fprintf(&b, "%%%02X", c)
+				}
+			}
+			i += size
+		}
+		toks = append(toks, sign[lv]+b.String())
 	}
 	return strings.Join(toks, ",")
 }
@@ -262,9 +302,17 @@ func FuzzStep(f *testing.F) {
 			if got := a[otelstep.ComponentKey].AsString(); got != wantComp {
 				t.Errorf("%s event %s = %q, want %q", e.Name, otelstep.ComponentKey, got, wantComp)
 			}
-			msgs := []string{"Step 1: " + wantMsg, "Step 2: " + wantMsg}
-			if got := a[otelstep.MessageKey].AsString(); got != msgs[0] && got != msgs[1] {
-				t.Errorf("%s event %d %s = %q, want %q", e.Name, i, otelstep.MessageKey, got, msgs)
+			// log.message is "Step N: msg" cut to MaxEventMessage bytes at a
+			// rune boundary.
+			got := a[otelstep.MessageKey].AsString()
+			full := "Step 1: " + wantMsg
+			if strings.HasPrefix(got, "Step 2: ") {
+				full = "Step 2: " + wantMsg
+			}
+			if len(got) > otelstep.MaxEventMessage || !strings.HasPrefix(full, got) ||
+				len(got) < len(full) && len(got) < otelstep.MaxEventMessage-utf8.UTFMax {
+				t.Errorf("%s event %d %s = %.40q... (%d bytes), want %.40q... cut to %d bytes",
+					e.Name, i, otelstep.MessageKey, got, len(got), full, otelstep.MaxEventMessage)
 			}
 		}
 	})

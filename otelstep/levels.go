@@ -1,9 +1,15 @@
 package otelstep
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	"go.opentelemetry.io/otel"
 )
 
 // EnvLogs is the environment variable read by [NewRun] for component levels.
@@ -12,6 +18,16 @@ const EnvLogs = "OTELSTEP_LOGS"
 
 // allComponents is the token that sets the level of every component.
 const allComponents = "all"
+
+// Where a level specification came from, as [LevelsError.Source] names it.
+const (
+	// SourceEnv is the [EnvLogs] environment variable.
+	SourceEnv = EnvLogs
+	// SourceWithLevels is the [WithLevels] option.
+	SourceWithLevels = "WithLevels"
+	// SourceSetLevels is [Run.SetLevels].
+	SourceSetLevels = "SetLevels"
+)
 
 // Levels maps component names to the minimum level their loggers emit. The
 // zero Levels enables Info and above for every component.
@@ -32,16 +48,32 @@ type Levels struct {
 //	-name   the component logs at Error and above
 //	all     the same for every component (also +all and -all)
 //
-// A named component overrides all, whatever the order. Components not named
-// log at Info. Spaces around tokens are ignored. An empty spec gives the
-// defaults. A name may hold letters, digits and the characters "_.-/:";
-// anything else, an empty token or a doubled sign is an error that names the
-// token and the accepted forms.
+// A named component overrides all, whatever the order; the last token for a
+// name wins. Components not named log at Info. Spaces around tokens are
+// ignored. An empty spec gives the defaults.
+//
+// A name holds letters and digits of any script and the characters "_.-/:"
+// (not "-" first); any other byte of a component name, such as a space, a
+// comma, a leading "-" or "%" itself, is written %XX with its two hex digits,
+// as in a URL: the component "load users" is "load%20users". Every
+// component name can thus be named.
+//
+// A malformed token (an empty one, a doubled sign, a character outside the
+// above, a bad escape) is an error: ParseLevels returns the Levels of the
+// valid tokens and an error joining one [*LevelsError] per bad token, each
+// naming the token and the accepted forms. The caller chooses whether to use
+// the partial Levels; [NewRun] and [Run.SetLevels] do.
 func ParseLevels(spec string) (Levels, error) {
+	return parseLevels(spec, "")
+}
+
+// parseLevels parses spec, naming source in its errors.
+func parseLevels(spec, source string) (Levels, error) {
 	l := Levels{spec: spec}
 	if strings.TrimSpace(spec) == "" {
 		return l, nil
 	}
+	var errs []error
 	for i, tok := range strings.Split(spec, ",") {
 		tok = strings.TrimSpace(tok)
 		level, name := slog.LevelInfo, tok
@@ -53,8 +85,10 @@ func ParseLevels(spec string) (Levels, error) {
 				level, name = slog.LevelError, name[1:]
 			}
 		}
-		if !validComponentToken(name) {
-			return Levels{}, &LevelsError{Spec: spec, Token: tok, Index: i}
+		name, ok := componentToken(name)
+		if !ok {
+			errs = append(errs, &LevelsError{Spec: spec, Token: tok, Index: i, Source: source})
+			continue
 		}
 		if name == allComponents {
 			l.all, l.hasAll = level, true
@@ -65,23 +99,65 @@ func ParseLevels(spec string) (Levels, error) {
 		}
 		l.byName[name] = level
 	}
-	return l, nil
+	return l, errors.Join(errs...)
 }
 
-func validComponentToken(name string) bool {
-	if name == "" {
-		return false
+// componentToken decodes the name of a token, reporting whether it is
+// well-formed.
+func componentToken(name string) (string, bool) {
+	if name == "" || name[0] == '-' || name[0] == '+' {
+		return "", false
 	}
-	for _, c := range []byte(name) {
+	escaped := false
+	for i := 0; i < len(name); {
+		c := name[i]
 		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case c == '_' || c == '.' || c == '/' || c == ':':
-		case c == '-' && name[0] != '-':
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9',
+			c == '_' || c == '.' || c == '/' || c == ':' || c == '-':
+			i++
+		case c == '%':
+			if i+2 >= len(name) || !isHex(name[i+1]) || !isHex(name[i+2]) {
+				return "", false
+			}
+			escaped = true
+			i += 3
+		case c >= utf8.RuneSelf:
+			r, size := utf8.DecodeRuneInString(name[i:])
+			if r == utf8.RuneError || !(unicode.IsLetter(r) || unicode.IsDigit(r)) {
+				return "", false
+			}
+			i += size
 		default:
-			return false
+			return "", false
 		}
 	}
-	return true
+	if !escaped {
+		return name, true
+	}
+	var b strings.Builder
+	for i := 0; i < len(name); i++ {
+		if name[i] == '%' {
+			b.WriteByte(unhex(name[i+1])<<4 | unhex(name[i+2]))
+			i += 2
+			continue
+		}
+		b.WriteByte(name[i])
+	}
+	return b.String(), true
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c <= 'F':
+		return c - 'A' + 10
+	}
+	return c - 'a' + 10
 }
 
 // Level returns the minimum level of component.
@@ -98,17 +174,45 @@ func (l Levels) Level(component string) slog.Level {
 // String returns the specification the Levels were parsed from.
 func (l Levels) String() string { return l.spec }
 
-// LevelsError reports a malformed level specification.
+// LevelsError reports one malformed token of a level specification.
 type LevelsError struct {
 	Spec  string // the whole specification
 	Token string // the offending token, spaces trimmed
 	Index int    // the 0-based position of the token in the list
+	// Source is where the specification came from: [SourceEnv],
+	// [SourceWithLevels], [SourceSetLevels], or "" for [ParseLevels].
+	Source string
 }
 
-// Error names the variable, the bad token and the accepted forms.
+// Error names the source and value, the bad token and the accepted forms.
 func (e *LevelsError) Error() string {
-	return fmt.Sprintf("otelstep: %s=%q: bad token %q at position %d; "+
-		"accepted: comma-separated tokens, each \"name\" (Info), \"+name\" (Debug), "+
+	var where string
+	switch e.Source {
+	case SourceEnv:
+		where = fmt.Sprintf("%s=%q", EnvLogs, e.Spec)
+	case "":
+		where = fmt.Sprintf("level spec %q", e.Spec)
+	default:
+		where = fmt.Sprintf("%s(%q)", e.Source, e.Spec)
+	}
+	return fmt.Sprintf("otelstep: %s: bad token %q at position %d; "+
+		"accepted (%s syntax): comma-separated tokens, each \"name\" (Info), \"+name\" (Debug), "+
 		"\"-name\" (Error) or \"all\"/\"+all\"/\"-all\" for every component; "+
-		"names use letters, digits and _.-/:", EnvLogs, e.Spec, e.Token, e.Index+1)
+		"names use letters, digits and _.-/:, any other byte as %%XX (a space is %%20)",
+		where, e.Token, e.Index+1, EnvLogs)
+}
+
+// reported holds the level specifications already reported through
+// otel.Handle, by source and value: each is reported once per process.
+var reported sync.Map
+
+// reportLevels reports err, the error of spec from source, through the
+// OpenTelemetry error handler the first time this process sees it.
+func reportLevels(source, spec string, err error) {
+	if err == nil {
+		return
+	}
+	if _, seen := reported.LoadOrStore(source+"\x00"+spec, struct{}{}); !seen {
+		otel.Handle(err)
+	}
 }

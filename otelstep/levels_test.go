@@ -127,7 +127,7 @@ func TestEnvLevels(t *testing.T) {
 	}
 }
 
-func TestMalformedEnvFallsBack(t *testing.T) {
+func TestMalformedEnvKeepsValidTokens(t *testing.T) {
 	t.Setenv(otelstep.EnvLogs, "+parse,,oops")
 	h := withErrorHandler(t)
 	s := newSDK(t)
@@ -140,7 +140,18 @@ func TestMalformedEnvFallsBack(t *testing.T) {
 		t.Errorf("error %q does not name the variable and value", msg)
 	}
 	ctx := context.Background()
-	if run.Logger("parse").Enabled(ctx, slog.LevelDebug) || !run.Logger("parse").Enabled(ctx, slog.LevelInfo) {
-		t.Errorf("a malformed value must fall back to Info for every component")
+	if !run.Logger("parse").Enabled(ctx, slog.LevelDebug) {
+		t.Errorf("the valid token +parse of a malformed value was not applied")
+	}
+	if !run.Logger("oops").Enabled(ctx, slog.LevelInfo) || run.Logger("oops").Enabled(ctx, slog.LevelDebug) {
+		t.Errorf("a component the spec does not name must log at Info")
+	}
+	if err := run.LevelsErr(); err == nil || !strings.Contains(err.Error(), `position 2`) {
+		t.Errorf("LevelsErr() = %v, want the error of the empty token", err)
+	}
+	// The same value again, in another run: not reported again.
+	otelstep.NewRun("build", s.opts()...)
+	if n := len(h.all()); n != 1 {
+		t.Errorf("the same malformed value was reported %d times, want once per process", n)
 	}
 }

@@ -6,7 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"time"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -14,42 +14,63 @@ import (
 )
 
 // numbered is one numbered step of a run: what a StepLogger and a Step share.
+// Its methods take it by value: a StepLogger closure holds a copy.
 type numbered struct {
 	run    *Run
 	comp   *component // the component of logger, or DefaultComponent's
 	logger *slog.Logger
-	level  slog.Level // comp.level, copied for the filtered path; foreign for other loggers
-	n      int64
+	// h is the logger's handler when it is a component handler (of this
+	// run or another): the step writes through h.inner. It is nil for any
+	// other logger, whose own Enabled and Handle apply.
+	h   *handler
+	min *atomic.Int64 // &comp.level, or &foreignLevel for any other logger
+	n   int64
 }
 
-// foreign is the level of a step whose logger is not one of the run's
-// component loggers: its own Enabled decides. Below every real level, it lets
-// every message past the StepLogger's first check.
-const foreign = slog.Level(math.MinInt)
+// foreignLevel is the level of a step whose logger is not a component
+// logger: its own Enabled decides. Below every real level, it lets every
+// message past the first check.
+var foreignLevel = func() *atomic.Int64 {
+	var l atomic.Int64
+	l.Store(math.MinInt32)
+	return &l
+}()
 
-// own reports whether the step's logger is one of a run's component loggers,
-// whose level applies.
-func (s numbered) own() bool { return s.level != foreign }
-
-// takeStep numbers the next step, adds the step event to the span in ctx and
-// records the progress gauges.
+// takeStep numbers the next step, adds the step event to the span in ctx
+// (or the run's span, when ctx has none) and records the progress gauges.
+//
+// A logger of another run's component works as the component of the same
+// name of this run: this run's numbering and level.
 func (r *Run) takeStep(ctx context.Context, logger *slog.Logger) numbered {
-	s := numbered{run: r, logger: logger, level: foreign}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	s := numbered{run: r, logger: logger, min: foreignLevel}
 	if logger != nil {
 		if h, ok := logger.Handler().(*handler); ok {
-			s.comp, s.level = h.comp, h.comp.level
+			s.h, s.comp = h, h.comp
+			if h.comp.run != r {
+				s.comp = r.component(h.comp.name)
+			}
+			s.min = &s.comp.level
 		}
 	}
 	if s.comp == nil {
 		s.comp = r.component(DefaultComponent)
 		if logger == nil {
-			s.logger, s.level = s.comp.logger, s.comp.level
+			s.logger = s.comp.logger
+			s.h = s.logger.Handler().(*handler)
+			s.min = &s.comp.level
 		}
 	}
 	s.n = r.steps.Add(1)
 
-	if span := trace.SpanFromContext(ctx); span.IsRecording() {
-		span.AddEvent(StepEventName, trace.WithAttributes(r.stepAttrs(s.comp, s.n, true)...))
+	if span := r.spanOf(ctx); span.IsRecording() {
+		attrs := r.stepAttrs(s.comp, s.n, true)
+		if s.h != nil {
+			attrs = append(attrs, s.h.spanAttrs...)
+		}
+		span.AddEvent(StepEventName, trace.WithAttributes(attrs...))
 	}
 	r.ins.recordProgress(ctx, s.n, r.cfg.total, false)
 	return s
@@ -72,51 +93,11 @@ func (r *Run) stepAttrs(c *component, n int64, total bool) []attribute.KeyValue 
 	return kvs
 }
 
-// enabled reports whether a message at level passes the step's level check.
-func (s numbered) enabled(ctx context.Context, level slog.Level) bool {
-	if s.own() {
-		return level >= s.level
-	}
-	return s.logger.Enabled(ctx, level)
-}
-
-// prepare reports what a message at level that passed the level check
-// makes: a record through the step's logger's handler h (handled), an event
-// on span (recording), or, with neither, nothing. The caller takes the
-// source location only for a record.
-func (s numbered) prepare(ctx context.Context, span trace.Span, level slog.Level) (h slog.Handler, handled, recording bool) {
-	h = s.logger.Handler()
-	return h, h.Enabled(ctx, level), span.IsRecording()
-}
-
-// log writes one message of the step, as prepare found: a record through h
-// when handled, with pc as its source location, and an event on span when
-// recording. ctx must carry span for the record to be correlated with it.
-func (s numbered) log(ctx context.Context, span trace.Span, h slog.Handler, handled, recording bool,
-	level slog.Level, msg string, pc uintptr, args []any,
-) {
-	body := stepBody(s.n, msg)
-	if recording {
-		attrs := make([]attribute.KeyValue, 0, len(s.run.runAttrs)+4)
-		attrs = append(attrs, s.run.runAttrs...)
-		attrs = append(attrs,
-			StepNumberKey.Int64(s.n),
-			s.comp.attr,
-			SeverityKey.String(level.String()),
-			MessageKey.String(body),
-		)
-		span.AddEvent(LogEventName, trace.WithAttributes(attrs...))
-	}
-	if handled {
-		if own, ok := h.(*handler); ok && s.emitDirect(ctx, own, level, body, pc, args) {
-			return
-		}
-		rec := slog.NewRecord(time.Now(), level, body, pc)
-		rec.AddAttrs(slog.Int64(string(StepNumberKey), s.n), s.comp.slogAttr)
-		rec.AddAttrs(s.run.runSlogAttrs...)
-		rec.Add(args...)
-		_ = h.Handle(ctx, rec)
-	}
+// passes reports whether a message at level passes the step's level check:
+// the one level check of a step message. For a component logger it is a
+// load and a compare.
+func (s numbered) passes(ctx context.Context, level slog.Level) bool {
+	return level >= slog.Level(s.min.Load()) && (s.h != nil || s.logger.Enabled(ctx, level))
 }
 
 // stepBody returns "Step N: msg", with msg made valid UTF-8.

@@ -19,9 +19,16 @@ import (
 //
 // A Run is safe for concurrent use. Two runs count their steps independently.
 type Run struct {
-	name   string
-	cfg    config
-	levels Levels
+	name      string
+	cfg       config
+	levels    atomic.Pointer[Levels] // replaced whole by SetLevels
+	levelsErr error                  // of the spec the run was made with
+
+	span    trace.Span // the run span of Start; nil for NewRun
+	failMu  sync.Mutex
+	failErr error // the first error given to Fail
+
+	eventBufs sync.Pool // *eventBuf
 
 	runAttrs     []attribute.KeyValue // otelstep.run (+ otelstep.run.id)
 	runSlogAttrs []slog.Attr          // the same as slog attributes
@@ -41,8 +48,12 @@ type Run struct {
 // [DefaultComponent].
 //
 // NewRun reads the component levels from the [EnvLogs] environment variable
-// unless [WithLevels] is given. A malformed value is reported once through
-// the OpenTelemetry error handler ([otel.Handle]) and the defaults apply.
+// unless [WithLevels] is given. A malformed value is reported through the
+// OpenTelemetry error handler ([otel.Handle]) the first time the process
+// sees it, naming its source, and its valid tokens apply; [Run.LevelsErr]
+// returns the error to a caller that wants it.
+//
+// The run owns no span: use [Start] for a run with a span of its own.
 func NewRun(name string, opts ...Option) *Run {
 	cfg := newConfig(opts)
 	name = sanitize(name)
@@ -59,7 +70,9 @@ func NewRun(name string, opts ...Option) *Run {
 		r.runAttrs = append(r.runAttrs, RunIDKey.String(id))
 		r.runSlogAttrs = append(r.runSlogAttrs, slog.String(string(RunIDKey), id))
 	}
-	r.levels = loadLevels(cfg.levels)
+	levels, err := loadLevels(cfg.levels)
+	r.levels.Store(&levels)
+	r.levelsErr = err
 	r.ins = newInstruments(cfg.mp, !cfg.noProgress, attribute.NewSet(r.runAttrs...))
 	r.ins.active.Add(context.Background(), 1, r.ins.addOpts...)
 	return r
@@ -90,17 +103,15 @@ func (r *Run) close(s *Step) {
 }
 
 // loadLevels parses spec, or the environment when spec is nil, reporting a
-// malformed value through the OpenTelemetry error handler.
-func loadLevels(spec *string) Levels {
-	s := os.Getenv(EnvLogs)
+// malformed value through the OpenTelemetry error handler once per process.
+func loadLevels(spec *string) (Levels, error) {
+	s, source := os.Getenv(EnvLogs), SourceEnv
 	if spec != nil {
-		s = *spec
+		s, source = *spec, SourceWithLevels
 	}
-	l, err := ParseLevels(s)
-	if err != nil {
-		otel.Handle(err)
-	}
-	return l
+	l, err := parseLevels(s, source)
+	reportLevels(source, s, err)
+	return l, err
 }
 
 // Name returns the run's name.
@@ -121,16 +132,21 @@ func (r *Run) ID() string {
 func (r *Run) Total() int { return r.cfg.total }
 
 // Levels returns the component levels in force for the run.
-func (r *Run) Levels() Levels { return r.levels }
+func (r *Run) Levels() Levels { return *r.levels.Load() }
 
 // End marks the run as finished: it ends the steps from [Run.Start] still
 // open with the result "abandoned", records the progress gauges one last time
 // so that the final values are the last ones exported, and takes the run out
-// of [ActiveRunsMetricName]. End is idempotent. Steps taken after End are
-// still numbered and logged.
+// of [ActiveRunsMetricName]. It then ends the run span of [Start], with
+// status Error when [Run.Fail] was called. End is idempotent. Steps taken
+// after End are still numbered and logged. A nil ctx is
+// [context.Background].
 func (r *Run) End(ctx context.Context) {
 	if !r.ended.CompareAndSwap(false, true) {
 		return
+	}
+	if ctx == nil {
+		ctx = context.Background()
 	}
 	r.mu.RLock()
 	open := make([]*Step, 0, len(r.openSteps))
@@ -143,6 +159,7 @@ func (r *Run) End(ctx context.Context) {
 	}
 	r.ins.recordProgress(ctx, r.steps.Load(), r.cfg.total, true)
 	r.ins.active.Add(ctx, -1, r.ins.addOpts...)
+	r.endSpan()
 }
 
 // sanitize makes s a usable name: valid UTF-8 (OTLP rejects anything else)

@@ -3,7 +3,6 @@ package otelstep
 import (
 	"context"
 	"log/slog"
-	"runtime"
 	"strconv"
 	"sync"
 	"time"
@@ -28,10 +27,13 @@ type Step struct {
 
 // Start takes the run's next step number exactly as [Run.StepLogger] does
 // (the same counter, the same [StepEventName] event on the span in ctx, the
-// same gauges) and starts a child of that span named "Step N: component",
-// with the attributes otelstep.run, otelstep.step.number,
-// otelstep.component and, when the total is known, otelstep.steps.total. The
-// returned context carries the step's span.
+// same gauges) and starts a child of that span named "Step N: component"
+// ("Step N: label" with [WithLabel]), with the attributes otelstep.run,
+// otelstep.step.number, otelstep.component, otelstep.steps.total when the
+// total is known, and the attributes logger carries from With. When ctx
+// carries no span (no valid span context), the step event and the step span
+// go to the run's span ([Start]). The returned context carries the step's
+// span.
 //
 // The step start is also an OTel log record with the event name
 // [StepEventName] and the body "Step N started: component", for backends
@@ -40,10 +42,24 @@ type Step struct {
 //
 // The step must be ended with [Step.End]; [Run.End] ends the steps still
 // open as abandoned.
-func (r *Run) Start(ctx context.Context, logger *slog.Logger) (context.Context, *Step) {
+func (r *Run) Start(ctx context.Context, logger *slog.Logger, opts ...StepOption) (context.Context, *Step) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	s := &Step{numbered: r.takeStep(ctx, logger)}
+	sc := newStepConfig(opts)
 	attrs := r.stepAttrs(s.comp, s.n, true)
-	ctx, s.span = r.tracer().Start(ctx, "Step "+strconv.FormatInt(s.n, 10)+": "+s.comp.name,
+	if s.h != nil {
+		attrs = append(attrs, s.h.spanAttrs...)
+	}
+	if !trace.SpanContextFromContext(ctx).IsValid() && r.span != nil {
+		ctx = trace.ContextWithSpan(ctx, r.span)
+	}
+	name := s.comp.name
+	if sc.label != "" {
+		name = sc.label
+	}
+	ctx, s.span = r.tracer().Start(ctx, "Step "+strconv.FormatInt(s.n, 10)+": "+name,
 		trace.WithAttributes(attrs...))
 	s.start = time.Now()
 	s.emitStartEvent(ctx)
@@ -53,7 +69,7 @@ func (r *Run) Start(ctx context.Context, logger *slog.Logger) (context.Context, 
 
 // emitStartEvent writes the log-based event of the step start.
 func (s *Step) emitStartEvent(ctx context.Context) {
-	if slog.LevelInfo < s.comp.level {
+	if slog.LevelInfo < s.comp.minLevel() {
 		return
 	}
 	const sev = otellog.SeverityInfo
@@ -72,37 +88,28 @@ func (s *Step) emitStartEvent(ctx context.Context) {
 }
 
 // Number returns the step's number in its run.
-func (s *Step) Number() int { return int(s.n) }
+func (s *Step) Number() int {
+	if s == nil {
+		return 0
+	}
+	return int(s.n)
+}
 
 // Span returns the step's span.
-func (s *Step) Span() trace.Span { return s.span }
-
-// Log writes a message of the step like a [StepLogger] does: body
-// "Step N: msg", the step's attributes, the level check, the caller's source
-// location. The record is correlated with the step's span and the
-// [LogEventName] event goes to the step's span, also when ctx is the parent's.
-func (s *Step) Log(ctx context.Context, level slog.Level, msg string, args ...any) {
-	if !s.enabled(ctx, level) {
-		return
+func (s *Step) Span() trace.Span {
+	if !s.ok() {
+		return trace.SpanFromContext(context.Background())
 	}
-	if trace.SpanFromContext(ctx) != s.span {
-		ctx = trace.ContextWithSpan(ctx, s.span)
-	}
-	h, handled, recording := s.prepare(ctx, s.span, level)
-	if !handled && !recording {
-		return
-	}
-	var pcs [1]uintptr
-	if handled {
-		runtime.Callers(2, pcs[:]) // skip runtime.Callers and Log
-	}
-	s.log(ctx, s.span, h, handled, recording, level, msg, pcs[0], args)
+	return s.span
 }
 
 // End ends the step's span, with status Error and the error recorded when
 // err is not nil, and records its duration with the result "ok" or "error".
 // A second End does nothing.
 func (s *Step) End(err error) {
+	if !s.ok() {
+		return
+	}
 	res := resultOK
 	if err != nil {
 		res = resultError

@@ -1,0 +1,128 @@
+package otelstep
+
+import (
+	"context"
+	"log/slog"
+	"runtime"
+	"time"
+	"unicode/utf8"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// MaxEventMessage is the most bytes of the [MessageKey] attribute of a
+// [LogEventName] span event: a longer "Step N: msg" is cut at the last rune
+// boundary at or below it, so that one message cannot make a span too big to
+// export. The log record keeps the whole message.
+const MaxEventMessage = 8192
+
+// sourceSkip is the runtime.Callers skip that reaches, from write, the line
+// that called a step's logging method or a StepLogger: runtime.Callers,
+// write, the method or the StepLogger closure.
+const sourceSkip = 3
+
+// write writes one message of the step that passed the level check
+// ([numbered.passes]): the [LogEventName] event on span when it is recording
+// and the log record when the step's logger would write it. It is the one
+// place a step message is written, for [Step] and [StepLogger] alike, and
+// must be called directly by the method or closure the user called: the
+// source location is found by skipping exactly these frames.
+//
+// span is the step's own span for a [Step]; nil for a StepLogger message,
+// which goes to the span in ctx, or to the run's span when ctx has none.
+// The caller's attributes are in args (key-value pairs or slog.Attrs, as
+// [slog.Logger.Log] takes them) or attrs.
+//
+//go:noinline
+func (s numbered) write(ctx context.Context, span trace.Span, level slog.Level, msg string, args []any, attrs []slog.Attr) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	// ctx must carry span for the record to be correlated with it.
+	if span == nil {
+		span = trace.SpanFromContext(ctx)
+		if s.run.span != nil && !span.SpanContext().IsValid() {
+			span = s.run.span
+			ctx = trace.ContextWithSpan(ctx, span)
+		}
+	} else if !trace.SpanContextFromContext(ctx).Equal(span.SpanContext()) {
+		ctx = trace.ContextWithSpan(ctx, span)
+	}
+	var h slog.Handler
+	handled := true // a foreign logger's Enabled said so in passes
+	if s.h != nil {
+		h = s.h.inner
+		handled = h.Enabled(ctx, level)
+	} else {
+		h = s.logger.Handler()
+	}
+	recording := span.IsRecording()
+	if !handled && !recording {
+		return
+	}
+
+	body := stepBody(s.n, msg)
+	if recording {
+		s.addLogEvent(span, level, body)
+	}
+	if !handled {
+		return
+	}
+	var pcs [1]uintptr
+	runtime.Callers(sourceSkip, pcs[:])
+	if s.h != nil && s.h.direct && directOn && s.emitDirect(ctx, level, body, pcs[0], args, attrs) {
+		return
+	}
+	rec := slog.NewRecord(time.Now(), level, body, pcs[0])
+	rec.AddAttrs(slog.Int64(string(StepNumberKey), s.n), s.comp.slogAttr)
+	rec.AddAttrs(s.run.runSlogAttrs...)
+	rec.Add(args...)
+	rec.AddAttrs(attrs...)
+	_ = h.Handle(ctx, rec)
+}
+
+// addLogEvent adds the [LogEventName] event of a message with body to span.
+func (s numbered) addLogEvent(span trace.Span, level slog.Level, body string) {
+	buf := s.run.eventBuf(len(s.run.runAttrs) + 4)
+	kvs := append(buf.kvs[:0], s.run.runAttrs...)
+	kvs = append(kvs,
+		StepNumberKey.Int64(s.n),
+		s.comp.attr,
+		SeverityKey.String(level.String()),
+		MessageKey.String(truncate(body, MaxEventMessage)),
+	)
+	span.AddEvent(LogEventName, trace.WithAttributes(kvs...))
+	buf.kvs = kvs
+	s.run.putEventBuf(buf)
+}
+
+// truncate returns s cut to at most n bytes at a rune boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	i := n
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i]
+}
+
+// eventBuf is a reusable buffer of span event attributes: the SDK copies
+// an event's attributes when it adds the event.
+type eventBuf struct{ kvs []attribute.KeyValue }
+
+// eventBuf returns a buffer for n attributes.
+func (r *Run) eventBuf(n int) *eventBuf {
+	if b, ok := r.eventBufs.Get().(*eventBuf); ok {
+		return b
+	}
+	return &eventBuf{kvs: make([]attribute.KeyValue, 0, n)}
+}
+
+// putEventBuf gives b back for reuse.
+func (r *Run) putEventBuf(b *eventBuf) {
+	clear(b.kvs) // drop the references to the strings
+	r.eventBufs.Put(b)
+}

@@ -1,0 +1,84 @@
+package otelstep
+
+import (
+	"context"
+
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// Start makes a run, as [NewRun] does, that owns its trace: it starts a span
+// named name (empty: [DefaultComponent]), a child of the span in ctx if
+// there is one, with the attributes otelstep.run (and otelstep.run.id), and
+// returns a context carrying it.
+//
+// The steps of the run and their events hang under the run span whenever
+// the context given to [Run.Start], [Run.StepLogger] or a [StepLogger]
+// message carries no span of its own (no valid span context); a context with
+// a span keeps its span, so steps can hang under spans of the caller's.
+//
+// [Run.End] ends the run span, with status Error and the error recorded
+// when the run learnt of a failure through [Run.Fail].
+func Start(ctx context.Context, name string, opts ...Option) (context.Context, *Run) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	r := NewRun(name, opts...)
+	ctx, r.span = r.tracer().Start(ctx, r.name, trace.WithAttributes(r.runAttrs...))
+	return ctx, r
+}
+
+// Span returns the run's span: the one [Start] started, or a non-recording
+// span for a run made with [NewRun].
+func (r *Run) Span() trace.Span {
+	if r.span == nil {
+		return trace.SpanFromContext(context.Background())
+	}
+	return r.span
+}
+
+// Fail records that the run failed with err: [Run.End] then sets the run
+// span's status to Error with err's text and records err on it. The first
+// error wins; a nil err is ignored, as is Fail after End. Fail is how the
+// run learns of a failure: a step's error ([Step.End]) marks that step
+// only, since a job may recover from it.
+func (r *Run) Fail(err error) {
+	if err == nil || r.ended.Load() {
+		return
+	}
+	r.failMu.Lock()
+	if r.failErr == nil {
+		r.failErr = err
+	}
+	r.failMu.Unlock()
+}
+
+// Err returns the error given to the first [Run.Fail], or nil.
+func (r *Run) Err() error {
+	r.failMu.Lock()
+	defer r.failMu.Unlock()
+	return r.failErr
+}
+
+// spanOf returns the span a step or message given ctx goes to: the span in
+// ctx when its span context is valid, else the run's span (a non-recording
+// one for a run without).
+func (r *Run) spanOf(ctx context.Context) trace.Span {
+	span := trace.SpanFromContext(ctx)
+	if r.span != nil && !span.SpanContext().IsValid() {
+		return r.span
+	}
+	return span
+}
+
+// endSpan ends the run span, with the run's failure if any.
+func (r *Run) endSpan() {
+	if r.span == nil {
+		return
+	}
+	if err := r.Err(); err != nil {
+		r.span.RecordError(err)
+		r.span.SetStatus(codes.Error, err.Error())
+	}
+	r.span.End()
+}
