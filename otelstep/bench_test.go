@@ -87,8 +87,9 @@ func BenchmarkStep(b *testing.B) {
 	})
 }
 
-// BenchmarkFilteredMessage measures a Debug message through a step logger of
-// an Info component, with the full SDK.
+// BenchmarkFilteredMessage measures a Debug message of an Info component,
+// with the full SDK, through each entry point: the torch call form, the
+// StepLogger methods, the Step methods.
 func BenchmarkFilteredMessage(b *testing.B) {
 	s := newBenchSDK(b)
 	run := otelstep.NewRun("bench", otelstep.WithTracerProvider(s.tp),
@@ -96,9 +97,97 @@ func BenchmarkFilteredMessage(b *testing.B) {
 	ctx, span := s.tp.Tracer("bench").Start(context.Background(), "root")
 	defer span.End()
 	log := run.StepLogger(ctx, run.Logger("parse"))
-	b.ReportAllocs()
-	for b.Loop() {
-		log(ctx, slog.LevelDebug, "filtered")
+	_, step := run.Start(ctx, run.Logger("parse"))
+	defer step.End(nil)
+	b.Run("call", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			log(ctx, slog.LevelDebug, "filtered")
+		}
+	})
+	b.Run("StepLogger.Debug", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			log.Debug(ctx, "filtered")
+		}
+	})
+	b.Run("StepLogger.Debug-args", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			log.Debug(ctx, "filtered", "n", 1)
+		}
+	})
+	b.Run("Step.Debug", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			step.Debug(ctx, "filtered", "n", 1)
+		}
+	})
+}
+
+// BenchmarkMessage measures one message that passes, with the full SDK,
+// through each entry point: Info costs what Log costs.
+func BenchmarkMessage(b *testing.B) {
+	s := newBenchSDK(b)
+	run := otelstep.NewRun("bench", otelstep.WithTracerProvider(s.tp),
+		otelstep.WithMeterProvider(s.mp), otelstep.WithLoggerProvider(s.lp))
+	tracer := s.tp.Tracer("bench")
+	logger := run.Logger("parse")
+	bench := func(name string, msg func(ctx context.Context, log otelstep.StepLogger, step *otelstep.Step)) {
+		b.Run(name, func(b *testing.B) {
+			ctx, span := tracer.Start(context.Background(), "root")
+			log := run.StepLogger(ctx, logger)
+			stepCtx, step := run.Start(ctx, logger)
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				if i++; i%spanEvery == 0 {
+					step.End(nil)
+					span.End()
+					ctx, span = tracer.Start(context.Background(), "root")
+					log = run.StepLogger(ctx, logger)
+					stepCtx, step = run.Start(ctx, logger)
+				}
+				msg(stepCtx, log, step)
+			}
+			step.End(nil)
+			span.End()
+		})
+	}
+	bench("call", func(ctx context.Context, log otelstep.StepLogger, _ *otelstep.Step) {
+		log(ctx, slog.LevelInfo, "begin parsing", "n", 1)
+	})
+	bench("StepLogger.Log", func(ctx context.Context, log otelstep.StepLogger, _ *otelstep.Step) {
+		log.Log(ctx, slog.LevelInfo, "begin parsing", "n", 1)
+	})
+	bench("StepLogger.Info", func(ctx context.Context, log otelstep.StepLogger, _ *otelstep.Step) {
+		log.Info(ctx, "begin parsing", "n", 1)
+	})
+	bench("Step.Log", func(ctx context.Context, _ otelstep.StepLogger, step *otelstep.Step) {
+		step.Log(ctx, slog.LevelInfo, "begin parsing", "n", 1)
+	})
+	bench("Step.Info", func(ctx context.Context, _ otelstep.StepLogger, step *otelstep.Step) {
+		step.Info(ctx, "begin parsing", "n", 1)
+	})
+}
+
+// BenchmarkDirect measures a step message with the direct emission on and
+// off (through otelslog): what the direct path saves.
+func BenchmarkDirect(b *testing.B) {
+	for _, on := range []bool{true, false} {
+		b.Run(map[bool]string{true: "direct", false: "otelslog"}[on], func(b *testing.B) {
+			defer otelstep.SetDirect(on)()
+			s := newBenchSDK(b)
+			run := otelstep.NewRun("bench", otelstep.WithTracerProvider(s.tp),
+				otelstep.WithMeterProvider(s.mp), otelstep.WithLoggerProvider(s.lp))
+			// No span: the record alone.
+			ctx := context.Background()
+			log := run.StepLogger(ctx, run.Logger("parse"))
+			b.ReportAllocs()
+			for b.Loop() {
+				log.Info(ctx, "begin parsing", "n", 1, "table", "users")
+			}
+		})
 	}
 }
 

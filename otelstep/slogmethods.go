@@ -3,7 +3,6 @@ package otelstep
 import (
 	"context"
 	"log/slog"
-	"slices"
 )
 
 // The methods of slog.Logger that take a context, on StepLogger and *Step.
@@ -98,10 +97,15 @@ func (l StepLogger) Enabled(ctx context.Context, level slog.Level) bool {
 }
 
 // other calls a StepLogger that [Run.StepLogger] did not make; the source
-// location is then that func's business.
+// location is then that func's business. It passes a copy of args, so that
+// the methods' args do not escape.
+//
+//go:noinline
 func (l StepLogger) other(ctx context.Context, level slog.Level, msg string, args []any) {
 	if l != nil {
-		l(ctx, level, msg, slices.Clone(args)...)
+		cp := make([]any, len(args))
+		copy(cp, args)
+		l(ctx, level, msg, cp...)
 	}
 }
 

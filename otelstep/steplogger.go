@@ -40,7 +40,10 @@ func (r *Run) StepLogger(ctx context.Context, logger *slog.Logger, opts ...StepO
 }
 
 // newStepLogger returns the StepLogger of s. The closure captures s, and
-// only s, by value: stepOf reads it back.
+// only s, by value: stepOf reads it back. It must not be inlined: each
+// inlined copy would make a closure func of its own.
+//
+//go:noinline
 func newStepLogger(s numbered) StepLogger {
 	return func(ctx context.Context, level slog.Level, msg string, args ...any) {
 		if s.passes(ctx, level) {
