@@ -1,67 +1,62 @@
 package otelstep_test
 
 import (
-	"context"
-	"sync"
 	"testing"
 
 	"github.com/otelstep/otelstep/otelstep"
+	"github.com/otelstep/otelstep/otelstep/otelsteptest"
 	"go.opentelemetry.io/otel/attribute"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 )
 
-// sdk is a real OpenTelemetry SDK writing to memory.
+// sdk is the real OpenTelemetry SDK writing to memory of an
+// otelsteptest.Recorder, with the short names the tests of this package use.
 type sdk struct {
-	spans  *tracetest.SpanRecorder
-	tp     *sdktrace.TracerProvider
-	reader *sdkmetric.ManualReader
-	mp     *sdkmetric.MeterProvider
-	logs   *memLogs
-	lp     *sdklog.LoggerProvider
+	*otelsteptest.Recorder
+	tp    *sdktrace.TracerProvider
+	mp    *sdkmetric.MeterProvider
+	lp    *sdklog.LoggerProvider
+	logs  recorderLogs
+	spans recorderSpans
 }
 
 func newSDK(t testing.TB) *sdk {
 	t.Helper()
-	s := &sdk{
-		spans:  tracetest.NewSpanRecorder(),
-		reader: sdkmetric.NewManualReader(),
-		logs:   &memLogs{},
+	rec := otelsteptest.New(t)
+	return &sdk{
+		Recorder: rec,
+		tp:       rec.TracerProvider(),
+		mp:       rec.MeterProvider(),
+		lp:       rec.LoggerProvider(),
+		logs:     recorderLogs{rec},
+		spans:    recorderSpans{rec},
 	}
-	limits := sdktrace.NewSpanLimits()
-	limits.EventCountLimit = 1 << 16 // the default, 128, would drop events
-	s.tp = sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(s.spans), sdktrace.WithRawSpanLimits(limits))
-	s.mp = sdkmetric.NewMeterProvider(sdkmetric.WithReader(s.reader))
-	s.lp = sdklog.NewLoggerProvider(sdklog.WithProcessor(sdklog.NewSimpleProcessor(s.logs)))
-	t.Cleanup(func() {
-		ctx := context.Background()
-		_ = s.tp.Shutdown(ctx)
-		_ = s.mp.Shutdown(ctx)
-		_ = s.lp.Shutdown(ctx)
-	})
-	return s
 }
 
-// opts returns the options wiring a run to s.
+// recorderLogs reads the log records of a Recorder.
+type recorderLogs struct{ rec *otelsteptest.Recorder }
+
+// all returns the records emitted so far, in order.
+func (l recorderLogs) all() []sdklog.Record { return l.rec.Records() }
+
+// recorderSpans reads the spans of a Recorder.
+type recorderSpans struct{ rec *otelsteptest.Recorder }
+
+// Ended returns the spans that have ended, in the order they ended.
+func (s recorderSpans) Ended() []sdktrace.ReadOnlySpan { return s.rec.Spans().Snapshots() }
+
+// opts returns the options wiring a run to s, then more.
 func (s *sdk) opts(more ...otelstep.Option) []otelstep.Option {
-	return append([]otelstep.Option{
-		otelstep.WithTracerProvider(s.tp),
-		otelstep.WithMeterProvider(s.mp),
-		otelstep.WithLoggerProvider(s.lp),
-	}, more...)
+	return append(s.Options(), more...)
 }
 
 // collect returns the metrics recorded so far.
 func (s *sdk) collect(t testing.TB) metricdata.ResourceMetrics {
 	t.Helper()
-	var rm metricdata.ResourceMetrics
-	if err := s.reader.Collect(context.Background(), &rm); err != nil {
-		t.Fatalf("collect metrics: %v", err)
-	}
-	return rm
+	return s.Metrics()
 }
 
 // gauge returns the points of the gauge name, keyed by the otelstep.run
@@ -89,30 +84,6 @@ func gauge[N int64 | float64](t testing.TB, rm metricdata.ResourceMetrics, name 
 		}
 	}
 	return out
-}
-
-// memLogs is an sdklog.Exporter that keeps the records in memory.
-type memLogs struct {
-	mu      sync.Mutex
-	records []sdklog.Record
-}
-
-func (m *memLogs) Export(_ context.Context, records []sdklog.Record) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, r := range records {
-		m.records = append(m.records, r.Clone())
-	}
-	return nil
-}
-
-func (m *memLogs) Shutdown(context.Context) error   { return nil }
-func (m *memLogs) ForceFlush(context.Context) error { return nil }
-
-func (m *memLogs) all() []sdklog.Record {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return append([]sdklog.Record(nil), m.records...)
 }
 
 // logAttrs returns the attributes of a log record as strings.

@@ -25,11 +25,13 @@
 // # Where steps come from
 //
 // A step logger adds its [otelstep.StepEventName] event to the span in the
-// context it is given, and only when that span is recording: give step
-// loggers [Recorder.Context], or a context with a span of
-// [Recorder.TracerProvider]. A step taken with a context without a recording
-// span leaves no step event; its messages still reach [Recorder.Messages].
-// Steps from [otelstep.Run.Start] always show, by their own span.
+// context it is given, or, when that context carries no span, to the run's
+// span: runs of [Recorder.NewRun] have one, under the root span of
+// [Recorder.Context], so their steps show whatever context they are given.
+// A run made otherwise (otelstep.NewRun with [Recorder.Options]) has no
+// span: its steps taken with a context without a recording span leave no
+// step event, and their messages still reach [Recorder.Messages]. Steps from
+// [otelstep.Run.Start] always show, by their own span.
 //
 // Steps are read from the spans as they are, ended or not: a test need not end
 // its spans first. An exporter, by contrast, sees a span's events only once it

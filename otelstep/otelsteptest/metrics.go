@@ -44,17 +44,20 @@ func (r *Recorder) Metrics() metricdata.ResourceMetrics {
 	return rm
 }
 
-// Gauge returns the last value of the gauge name, [otelstep.StepsMetricName]
-// or [otelstep.ProgressMetricName], for the run named run made without
-// otelstep.WithRunID, and whether there is one. For runs with an id, use
-// [Recorder.Gauges].
+// Gauge returns the last value of the gauge name, such as
+// [otelstep.StepsMetricName] or [otelstep.ProgressMetricName], for the run
+// named run, whatever its id, and whether there is exactly one such series.
+// Runs of one name with several ids ([otelstep.WithRunID]) have a series
+// each: Gauge then reports false, and [Recorder.Gauges] lists them.
 func (r *Recorder) Gauge(name, run string) (float64, bool) {
+	var v float64
+	n := 0
 	for _, g := range r.Gauges(name) {
-		if g.Run == run && g.RunID == "" {
-			return g.Value, true
+		if g.Run == run {
+			v, n = g.Value, n+1
 		}
 	}
-	return 0, false
+	return v, n == 1
 }
 
 // Gauges returns the last value of every series of the gauge name, sorted

@@ -103,10 +103,14 @@ func (r *Recorder) Options() []otelstep.Option {
 	}
 }
 
-// NewRun returns [otelstep.NewRun] of name with the recorder's [Recorder.Options]
-// followed by opts.
+// NewRun returns a run named name with the recorder's [Recorder.Options]
+// followed by opts, started with [otelstep.Start] under the root span of
+// [Recorder.Context]: steps and messages given a context without a span of
+// its own (context.Background(), say) hang under the run's span, so that
+// [Recorder.Steps] finds them. [otelstep.Run.End] ends the run span.
 func (r *Recorder) NewRun(name string, opts ...otelstep.Option) *otelstep.Run {
-	return otelstep.NewRun(name, append(r.Options(), opts...)...)
+	_, run := otelstep.Start(r.Context(), name, append(r.Options(), opts...)...)
+	return run
 }
 
 // Context returns a context carrying the recorder's root span: a recording

@@ -78,10 +78,11 @@ func TestShutdown(t *testing.T) {
 	if got := rec.ActiveRuns("build"); got != 0 {
 		t.Errorf("ActiveRuns = %d, want 0", got)
 	}
-	// The root span ended with Shutdown.
+	// The run span ended with End, the root span with Shutdown.
 	spans := rec.Spans()
-	if len(spans) != 1 || spans[0].Name != "otelsteptest" || len(spans[0].Events) != 4 {
-		t.Errorf("Spans() = %+v, want the root span with 2 step and 2 log events", spans)
+	if len(spans) != 2 || spans[0].Name != "build" || spans[1].Name != "otelsteptest" ||
+		len(spans[1].Events) != 4 || spans[0].Parent.SpanID() != spans[1].SpanContext.SpanID() {
+		t.Errorf("Spans() = %+v, want the run span, then the root span with 2 step and 2 log events", spans)
 	}
 	// Nothing is recorded after Shutdown.
 	compile(ctx, run, "late")

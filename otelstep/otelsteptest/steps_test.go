@@ -53,8 +53,8 @@ func TestStepsFromStart(t *testing.T) {
 	ctx, root := rec.TracerProvider().Tracer("test").Start(context.Background(), "root")
 	_, plan := run.Start(ctx, run.Logger("plan"))
 	plan.End(nil)
-	// No span in the context: only the step span shows the step, with the
-	// total it carries too.
+	// No span in the context: the step event goes to the run's span and the
+	// step span is its child.
 	_, apply := run.Start(context.Background(), run.Logger("apply"))
 	apply.End(errors.New("quota exceeded"))
 	// A step logger between them, on the root span.
@@ -82,16 +82,25 @@ func TestStepsFromStart(t *testing.T) {
 	for _, s := range rec.Spans() {
 		names = append(names, s.Name)
 	}
-	if want := []string{"Step 1: plan", "Step 2: apply", "Step 4: notify", "root"}; !slices.Equal(names, want) {
+	if want := []string{"Step 1: plan", "Step 2: apply", "Step 4: notify", "deploy", "root"}; !slices.Equal(names, want) {
 		t.Errorf("Spans() names = %q, want %q", names, want)
 	}
 }
 
 func TestStepLoggerWithoutSpan(t *testing.T) {
 	rec := otelsteptest.New(t)
+	// A run of NewRun owns a span: a step given a context without a span
+	// shows all the same.
 	run := rec.NewRun("build")
 	compile(context.Background(), run, "parse")
+	if got, want := rec.Steps(), []otelsteptest.StepRecord{{Run: "build", Number: 1, Component: "parse"}}; !slices.Equal(got, want) {
+		t.Errorf("Steps() = %+v, want %+v", got, want)
+	}
 
+	// A run without a span: the step leaves no event, its message a record.
+	rec = otelsteptest.New(t)
+	run = otelstep.NewRun("build", rec.Options()...)
+	compile(context.Background(), run, "parse")
 	if got := rec.Steps(); len(got) != 0 {
 		t.Errorf("Steps() = %+v, want none: no recording span took the event", got)
 	}
@@ -205,7 +214,16 @@ func TestRunsWithIDs(t *testing.T) {
 		t.Errorf("Gauges() = %+v, want %+v", gauges, wantGauges)
 	}
 	if v, ok := rec.Gauge(otelstep.StepsMetricName, "build"); ok {
-		t.Errorf("Gauge of runs with ids = %v, true; want none without an id", v)
+		t.Errorf("Gauge of two runs of one name with ids = %v, true; want false: ambiguous", v)
+	}
+	if v, ok := rec.Gauge(otelstep.StepsMetricName, "test"); !ok || v != 1 {
+		t.Errorf("Gauge(test) = %v, %v; want 1, true", v, ok)
+	}
+	one := otelsteptest.New(t)
+	c := one.NewRun("canary", otelstep.WithRunID("slot-c"))
+	compile(ctx, c, "parse")
+	if v, ok := one.Gauge(otelstep.StepsMetricName, "canary"); !ok || v != 1 {
+		t.Errorf("Gauge of the one run with an id = %v, %v; want 1, true", v, ok)
 	}
 	if _, ok := rec.Gauge(otelstep.ProgressMetricName, "test"); ok {
 		t.Errorf("progress gauge recorded without a total")
