@@ -67,3 +67,45 @@ func TestDefaultHonoursLaterGlobals(t *testing.T) {
 		t.Errorf("gauges after late SetMeterProvider: %v", steps)
 	}
 }
+
+// TestSetDefault replaces the default run, as a service does for each job,
+// and checks that a package-level logger of the first default run keeps
+// working with the next ones.
+func TestSetDefault(t *testing.T) {
+	old := otelstep.Default()
+	t.Cleanup(func() { otelstep.SetDefault(old) })
+	s := newSDK(t)
+	ctx := context.Background()
+	compile := otelstep.GetLogger("compile").With("unit", "main") // at import time
+
+	first := otelstep.NewRun("job-1", s.opts()...)
+	otelstep.SetDefault(first)
+	if otelstep.Default() != first {
+		t.Fatal("Default() is not the run given to SetDefault")
+	}
+	otelstep.GetStepLogger(ctx, compile).Info(ctx, "a")
+	otelstep.GetStepLogger(ctx, otelstep.GetLogger("compile")).Info(ctx, "b")
+
+	second := otelstep.NewRun("job-2", s.opts()...)
+	otelstep.SetDefault(second)
+	first.End(ctx)
+	otelstep.GetStepLogger(ctx, compile).Info(ctx, "c")
+
+	var got []string
+	for _, m := range s.Messages() {
+		got = append(got, m.Run+" "+m.Body+" "+m.Component+" "+m.Attrs["unit"])
+	}
+	want := []string{"job-1 Step 1: a compile main", "job-1 Step 2: b compile ", "job-2 Step 1: c compile main"}
+	if slogString(got) != slogString(want) {
+		t.Errorf("messages = %q\nwant %q", got, want)
+	}
+	if loggers := otelstep.GetLoggers(); len(loggers) != 1 || loggers[0] != second.Logger("compile") {
+		t.Errorf("GetLoggers() = %v, want the compile logger of the second run", loggers)
+	}
+
+	otelstep.SetDefault(nil)
+	fresh := otelstep.Default()
+	if fresh == nil || fresh == second || fresh == old || fresh.Steps() != 0 {
+		t.Errorf("SetDefault(nil) then Default() = %p, want a fresh run", fresh)
+	}
+}

@@ -10,39 +10,51 @@ import (
 	"github.com/otelstep/otelstep/otelstep"
 )
 
-// TestDirectRecordMatchesOtelslog checks that a step message written straight
-// to the OTel logger (the fast path) makes the very record otelslog makes
-// (the path taken when a local handler is set).
+// TestDirectRecordMatchesOtelslog checks that a step message of a run
+// without a local handler takes the direct path (straight to the OTel
+// logger), and that it makes the very record otelslog makes for the same
+// call with the direct path switched off.
 func TestDirectRecordMatchesOtelslog(t *testing.T) {
 	args := []any{"s", "x", "i", 3, "u", uint64(7), "f", 1.5, "b", true,
 		"d", 2 * time.Second, "tm", time.Unix(5, 0), slog.Int("attr", 9)}
-	direct := newSDK(t)
-	viaSlog := newSDK(t)
-	runs := []*otelstep.Run{
-		otelstep.NewRun("build", direct.opts()...),
-		otelstep.NewRun("build", viaSlog.opts(otelstep.WithHandler(slog.DiscardHandler))...),
-	}
-	ctx, span := direct.tp.Tracer("t").Start(context.Background(), "root")
-	defer span.End()
-	for _, run := range runs {
+	var direct int
+	defer otelstep.OnDirect(func() { direct++ })()
+
+	recs := make([]sdk, 2)
+	for i, on := range []bool{true, false} {
+		restore := otelstep.SetDirect(on)
+		s := newSDK(t)
+		recs[i] = *s
+		run := otelstep.NewRun("build", s.opts()...)
+		ctx, span := s.tp.Tracer("t").Start(context.Background(), "root")
 		log := run.StepLogger(ctx, run.Logger("parse"))
 		logAt(ctx, log, args) // one call site for both
+		log.LogAttrs(ctx, slog.LevelError, "attrs", slog.String("k", "v"), slog.Bool("ok", false))
+		span.End()
+		restore()
+		if want := map[bool]int{true: 2, false: 2}[on]; direct != want {
+			t.Fatalf("direct emissions = %d after the run with direct=%v, want %d", direct, on, want)
+		}
 	}
 
-	a, b := direct.logs.all(), viaSlog.logs.all()
-	if len(a) != 1 || len(b) != 1 {
-		t.Fatalf("records: %d direct, %d via otelslog; want 1 each", len(a), len(b))
+	a, b := recs[0].logs.all(), recs[1].logs.all()
+	if len(a) != 2 || len(b) != 2 {
+		t.Fatalf("records: %d direct, %d via otelslog; want 2 each", len(a), len(b))
 	}
-	if !maps.Equal(logAttrs(a[0]), logAttrs(b[0])) {
-		t.Errorf("attributes differ:\n direct  %v\n otelslog %v", logAttrs(a[0]), logAttrs(b[0]))
-	}
-	if a[0].Body() != b[0].Body() || a[0].Severity() != b[0].Severity() || a[0].SeverityText() != b[0].SeverityText() ||
-		a[0].TraceID() != b[0].TraceID() || a[0].SpanID() != b[0].SpanID() {
-		t.Errorf("records differ: %q/%v/%q vs %q/%v/%q", a[0].Body().AsString(), a[0].Severity(), a[0].SeverityText(),
-			b[0].Body().AsString(), b[0].Severity(), b[0].SeverityText())
-	}
-	if a[0].InstrumentationScope() != b[0].InstrumentationScope() {
-		t.Errorf("scopes differ: %+v vs %+v", a[0].InstrumentationScope(), b[0].InstrumentationScope())
+	for i := range a {
+		if !maps.Equal(logAttrs(a[i]), logAttrs(b[i])) {
+			t.Errorf("attributes differ:\n direct  %v\n otelslog %v", logAttrs(a[i]), logAttrs(b[i]))
+		}
+		if a[i].Body() != b[i].Body() || a[i].Severity() != b[i].Severity() || a[i].SeverityText() != b[i].SeverityText() {
+			t.Errorf("records differ: %q/%v/%q vs %q/%v/%q", a[i].Body().AsString(), a[i].Severity(), a[i].SeverityText(),
+				b[i].Body().AsString(), b[i].Severity(), b[i].SeverityText())
+		}
+		if a[i].TraceID().IsValid() != b[i].TraceID().IsValid() || a[i].SpanID().IsValid() != b[i].SpanID().IsValid() {
+			t.Errorf("correlation differs: %v/%v vs %v/%v", a[i].TraceID(), a[i].SpanID(), b[i].TraceID(), b[i].SpanID())
+		}
+		if a[i].InstrumentationScope() != b[i].InstrumentationScope() {
+			t.Errorf("scopes differ: %+v vs %+v", a[i].InstrumentationScope(), b[i].InstrumentationScope())
+		}
 	}
 }
 

@@ -92,3 +92,16 @@ func appendSpanAttrs(kvs []attribute.KeyValue, prefix string, attrs []slog.Attr)
 	}
 	return kvs
 }
+
+// withSpanAttrs returns h with kvs added as slog attributes: how the handler
+// of a logger of another run is carried over to this run's component.
+func (h *handler) withSpanAttrs(kvs []attribute.KeyValue) *handler {
+	if len(kvs) == 0 {
+		return h
+	}
+	attrs := make([]slog.Attr, len(kvs))
+	for i, kv := range kvs {
+		attrs[i] = slog.Any(string(kv.Key), kv.Value.AsInterface())
+	}
+	return h.WithAttrs(attrs).(*handler)
+}

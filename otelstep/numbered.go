@@ -40,7 +40,9 @@ var foreignLevel = func() *atomic.Int64 {
 // (or the run's span, when ctx has none) and records the progress gauges.
 //
 // A logger of another run's component works as the component of the same
-// name of this run: this run's numbering and level.
+// name of this run: this run's numbering, level and providers, with the
+// attributes the logger carries from With (flattened, group names joined to
+// keys with ".").
 func (r *Run) takeStep(ctx context.Context, logger *slog.Logger) numbered {
 	if ctx == nil {
 		ctx = context.Background()
@@ -51,6 +53,7 @@ func (r *Run) takeStep(ctx context.Context, logger *slog.Logger) numbered {
 			s.h, s.comp = h, h.comp
 			if h.comp.run != r {
 				s.comp = r.component(h.comp.name)
+				s.h = s.comp.logger.Handler().(*handler).withSpanAttrs(h.spanAttrs)
 			}
 			s.min = &s.comp.level
 		}

@@ -28,8 +28,8 @@ type StepLogger func(ctx context.Context, level slog.Level, msg string, args ...
 // With, to the span in ctx when that span is recording (to the run's span
 // when ctx has none), and records the progress gauges unless they are off.
 // logger should be one of the run's component loggers; a logger of another
-// run's component counts as this run's component of the same name; any
-// other logger works, with [DefaultComponent] as its component and its own
+// run's component counts as this run's component of the same name (see
+// [SetDefault]); any other logger works, with [DefaultComponent] as its component and its own
 // Enabled as the level check. A nil logger means the run's logger for
 // [DefaultComponent]. The step has no span of its own: a [WithLabel] label
 // is not shown.
