@@ -69,29 +69,41 @@ func (r *Run) takeStep(ctx context.Context, logger *slog.Logger) numbered {
 	s.n = r.steps.Add(1)
 
 	if span := r.spanOf(ctx); span.IsRecording() {
-		attrs := r.stepAttrs(s.comp, s.n, true)
-		if s.h != nil {
-			attrs = append(attrs, s.h.spanAttrs...)
-		}
-		span.AddEvent(StepEventName, trace.WithAttributes(attrs...))
+		r.addStepEvent(span, s)
 	}
 	r.ins.recordProgress(ctx, s.n, r.cfg.total, false)
 	return s
 }
 
+// addStepEvent adds the [StepEventName] event of step s to span: the
+// attributes of stepAttrs, then those the step's logger carries from With.
+func (r *Run) addStepEvent(span trace.Span, s numbered) {
+	if s.h != nil && len(s.h.spanAttrs) > 0 {
+		attrs := append(r.stepAttrs(s.comp, s.n, true), s.h.spanAttrs...)
+		span.AddEvent(StepEventName, trace.WithAttributes(attrs...))
+		return
+	}
+	var tmp [8]attribute.KeyValue
+	attrs := r.appendStepAttrs(tmp[:0], s.comp, s.n, true)
+	buf := r.stepBufs.get(len(attrs))
+	copy(buf.kvs, attrs)
+	span.AddEvent(StepEventName, buf.opts[:]...)
+	r.stepBufs.put(buf)
+}
+
 // stepAttrs returns the attributes of step n of comp: run, run id, step
 // number, component and, with total set and the total known, the total.
 func (r *Run) stepAttrs(c *component, n int64, total bool) []attribute.KeyValue {
-	total = total && r.cfg.total > 0
-	size := len(r.runAttrs) + 2
-	if total {
-		size++
-	}
-	kvs := make([]attribute.KeyValue, 0, size) // exactly: an attribute is 64 bytes
+	size := len(r.runAttrs) + 3
+	return r.appendStepAttrs(make([]attribute.KeyValue, 0, size), c, n, total)
+}
+
+// appendStepAttrs appends the attributes of stepAttrs to kvs.
+func (r *Run) appendStepAttrs(kvs []attribute.KeyValue, c *component, n int64, total bool) []attribute.KeyValue {
 	kvs = append(kvs, r.runAttrs...)
 	kvs = append(kvs, StepNumberKey.Int64(n), c.attr)
-	if total {
-		kvs = append(kvs, StepsTotalKey.Int(r.cfg.total))
+	if t := r.cfg.total; total && t > 0 {
+		kvs = append(kvs, StepsTotalKey.Int(t))
 	}
 	return kvs
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"runtime"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -84,17 +85,16 @@ func (s numbered) write(ctx context.Context, span trace.Span, level slog.Level, 
 
 // addLogEvent adds the [LogEventName] event of a message with body to span.
 func (s numbered) addLogEvent(span trace.Span, level slog.Level, body string) {
-	buf := s.run.eventBuf(len(s.run.runAttrs) + 4)
+	buf := s.run.logBufs.get(len(s.run.runAttrs) + 4)
 	kvs := append(buf.kvs[:0], s.run.runAttrs...)
-	kvs = append(kvs,
+	_ = append(kvs,
 		StepNumberKey.Int64(s.n),
 		s.comp.attr,
 		SeverityKey.String(level.String()),
 		MessageKey.String(truncate(body, MaxEventMessage)),
 	)
-	span.AddEvent(LogEventName, trace.WithAttributes(kvs...))
-	buf.kvs = kvs
-	s.run.putEventBuf(buf)
+	span.AddEvent(LogEventName, buf.opts[:]...)
+	s.run.logBufs.put(buf)
 }
 
 // truncate returns s cut to at most n bytes at a rune boundary.
@@ -109,20 +109,31 @@ func truncate(s string, n int) string {
 	return s[:i]
 }
 
-// eventBuf is a reusable buffer of span event attributes: the SDK copies
-// an event's attributes when it adds the event.
-type eventBuf struct{ kvs []attribute.KeyValue }
+// eventBufs reuses the attribute buffers of span events: the SDK, like any
+// implementation reading its options with trace.NewEventConfig, copies an
+// event's attributes when it adds the event. Reusing the buffer and the
+// option that wraps it saves three allocations an event.
+type eventBufs struct{ pool sync.Pool }
 
-// eventBuf returns a buffer for n attributes.
-func (r *Run) eventBuf(n int) *eventBuf {
-	if b, ok := r.eventBufs.Get().(*eventBuf); ok {
-		return b
-	}
-	return &eventBuf{kvs: make([]attribute.KeyValue, 0, n)}
+// eventBuf is a buffer of n attributes and the event option that carries
+// them.
+type eventBuf struct {
+	kvs  []attribute.KeyValue
+	opts [1]trace.EventOption // trace.WithAttributes(kvs...)
 }
 
-// putEventBuf gives b back for reuse.
-func (r *Run) putEventBuf(b *eventBuf) {
+// get returns a buffer of exactly n attributes, to be filled in place.
+func (p *eventBufs) get(n int) *eventBuf {
+	if b, ok := p.pool.Get().(*eventBuf); ok && len(b.kvs) == n {
+		return b
+	}
+	b := &eventBuf{kvs: make([]attribute.KeyValue, n)}
+	b.opts[0] = trace.WithAttributes(b.kvs...)
+	return b
+}
+
+// put gives b back for reuse.
+func (p *eventBufs) put(b *eventBuf) {
 	clear(b.kvs) // drop the references to the strings
-	r.eventBufs.Put(b)
+	p.pool.Put(b)
 }

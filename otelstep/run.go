@@ -28,7 +28,8 @@ type Run struct {
 	failMu  sync.Mutex
 	failErr error // the first error given to Fail
 
-	eventBufs sync.Pool // *eventBuf
+	logBufs  eventBufs // of the LogEventName events
+	stepBufs eventBufs // of the StepEventName events
 
 	runAttrs     []attribute.KeyValue // otelstep.run (+ otelstep.run.id)
 	runSlogAttrs []slog.Attr          // the same as slog attributes
