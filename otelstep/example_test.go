@@ -2,11 +2,13 @@ package otelstep_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 
 	"github.com/otelstep/otelstep/otelstep"
+	"github.com/otelstep/otelstep/otelstep/otelsteptest"
 )
 
 // stdout is a local handler that prints records without their time, so the
@@ -32,8 +34,8 @@ func Example() {
 
 	for _, phase := range []string{"parse", "codegen"} {
 		log := run.StepLogger(ctx, run.Logger(phase))
-		log(ctx, slog.LevelInfo, "begin "+phase)
-		log(ctx, slog.LevelInfo, "done "+phase)
+		log.Info(ctx, "begin "+phase)
+		log.Info(ctx, "done "+phase)
 	}
 	fmt.Println(run.Steps(), "of", run.Total(), "steps")
 	// Output:
@@ -51,11 +53,11 @@ func ExampleRun_StepLogger() {
 	run := otelstep.NewRun("migrate", otelstep.WithHandler(stdout()), otelstep.WithLevels("+schema"))
 
 	log := run.StepLogger(ctx, run.Logger("schema").With("db", "orders"))
-	log(ctx, slog.LevelDebug, "altering table", "table", "items")
+	log.Debug(ctx, "altering table", "table", "items")
 
 	log = run.StepLogger(ctx, run.Logger("data"))
-	log(ctx, slog.LevelDebug, "not shown: data logs at Info")
-	log(ctx, slog.LevelInfo, "copied rows", "rows", 1200)
+	log.Debug(ctx, "not shown: data logs at Info")
+	log.Info(ctx, "copied rows", "rows", 1200)
 	// Output:
 	// level=DEBUG msg="Step 1: altering table" db=orders otelstep.step.number=1 otelstep.component=schema otelstep.run=migrate table=items
 	// level=INFO msg="Step 2: copied rows" otelstep.step.number=2 otelstep.component=data otelstep.run=migrate rows=1200
@@ -67,7 +69,7 @@ func ExampleGetStepLogger() {
 	ctx := context.Background()
 	logger := otelstep.Default().Logger("inductor")
 	log := otelstep.GetStepLogger(ctx, logger)
-	log(ctx, slog.LevelInfo, "compiling graph")
+	log.Info(ctx, "compiling graph")
 	fmt.Println(len(otelstep.GetLoggers()) > 0)
 	// Output: true
 }
@@ -91,4 +93,97 @@ func ExampleWithRunID() {
 	run := otelstep.NewRun("deploy", otelstep.WithRunID(fmt.Sprint("worker-", worker)))
 	fmt.Println(run.Name())
 	// Output: deploy
+}
+
+// The torch call form, log(ctx, level, msg, args...), and slog's methods
+// write the same messages.
+func ExampleStepLogger_Info() {
+	ctx := context.Background()
+	run := otelstep.NewRun("compile", otelstep.WithHandler(stdout()))
+	log := run.StepLogger(ctx, run.Logger("parse"))
+	log.Info(ctx, "begin parsing", "files", 12)
+	log(ctx, slog.LevelInfo, "done parsing")
+	log.Debug(ctx, "not shown: parse logs at Info")
+	fmt.Println(log.Enabled(ctx, slog.LevelDebug))
+	// Output:
+	// level=INFO msg="Step 1: begin parsing" otelstep.step.number=1 otelstep.component=parse otelstep.run=compile files=12
+	// level=INFO msg="Step 1: done parsing" otelstep.step.number=1 otelstep.component=parse otelstep.run=compile
+	// false
+}
+
+// A step with a duration: its messages go to its own span.
+func ExampleStep_Info() {
+	ctx := context.Background()
+	run := otelstep.NewRun("migrate", otelstep.WithHandler(stdout()))
+	defer run.End(ctx)
+
+	stepCtx, step := run.Start(ctx, run.Logger("schema"), otelstep.WithLabel("migrate users"))
+	step.Info(stepCtx, "altering table", "table", "users")
+	step.Warn(stepCtx, "slow lock", "waited", "2s")
+	step.End(nil)
+	// Output:
+	// level=INFO msg="Step 1: altering table" otelstep.step.number=1 otelstep.component=schema otelstep.run=migrate table=users
+	// level=WARN msg="Step 1: slow lock" otelstep.step.number=1 otelstep.component=schema otelstep.run=migrate waited=2s
+}
+
+// Start makes a run that owns its trace: steps taken with a context without
+// a span hang under the run's span, and Fail marks the run failed.
+func ExampleStart() {
+	rec := otelsteptest.NewRecorder() // in-memory providers; an SDK in a real program
+	ctx, run := otelstep.Start(context.Background(), "deploy", rec.Options()...)
+
+	_, step := run.Start(context.Background(), run.Logger("apply"), otelstep.WithLabel("apply web"))
+	step.End(nil)
+	run.Fail(errors.New("canary failed"))
+	run.End(ctx)
+
+	_ = rec.Shutdown(ctx)
+	spans := rec.Spans()
+	for _, s := range spans {
+		fmt.Printf("%q %s %q\n", s.Name, s.Status.Code, s.Status.Description)
+	}
+	fmt.Println(spans[0].Parent.SpanID() == spans[1].SpanContext.SpanID())
+	// Output:
+	// "Step 1: apply web" Unset ""
+	// "deploy" Error "canary failed"
+	// true
+}
+
+// A service starts a fresh default run for each job, as a new torch.compile
+// starts its step numbering afresh; package-level loggers keep working.
+func ExampleSetDefault() {
+	ctx := context.Background()
+	compile := otelstep.GetLogger("compile") // a package-level logger, made once
+
+	for _, job := range []string{"job-1", "job-2"} {
+		run := otelstep.NewRun(job, otelstep.WithHandler(stdout()))
+		otelstep.SetDefault(run)
+		otelstep.GetStepLogger(ctx, compile).Info(ctx, "compiling")
+		run.End(ctx)
+	}
+	otelstep.SetDefault(nil) // the next Default() is a fresh run again
+	// Output:
+	// level=INFO msg="Step 1: compiling" otelstep.step.number=1 otelstep.component=compile otelstep.run=job-1
+	// level=INFO msg="Step 1: compiling" otelstep.step.number=1 otelstep.component=compile otelstep.run=job-2
+}
+
+// SetLevels turns a component's Debug messages on while the run goes on,
+// like torch's set_logs; the demo service does it from an admin endpoint.
+func ExampleRun_SetLevels() {
+	ctx := context.Background()
+	run := otelstep.NewRun("svc", otelstep.WithHandler(stdout()))
+	log := run.StepLogger(ctx, run.Logger("db"))
+	log.Debug(ctx, "not shown: db logs at Info")
+
+	if err := run.SetLevels("+db"); err != nil {
+		fmt.Println(err)
+	}
+	log.Debug(ctx, "query plan", "rows", 3)
+
+	// A malformed spec: the error comes back, the valid tokens apply.
+	err := run.SetLevels("-db,load users")
+	fmt.Println(err != nil, run.Levels().Level("db"))
+	// Output:
+	// level=DEBUG msg="Step 1: query plan" otelstep.step.number=1 otelstep.component=db otelstep.run=svc rows=3
+	// true ERROR
 }
