@@ -45,7 +45,10 @@ END {
 	one = median(ns["BenchmarkStep/sdk"]); par = median(ns["BenchmarkStepParallel"])
 	printf "R\nR full SDK vs straightforward baseline: %.2fx (target <= 0.80x)\n", sdk / base
 	printf "R no SDK: %.1f ns, %s allocs per step (target <= 40 ns, 1 alloc)\n", median(ns["BenchmarkStep/nosdk"]), median(al["BenchmarkStep/nosdk"])
-	printf "R filtered message: %.1f ns, %s allocs (target <= 10 ns, 0 allocs)\n", median(ns["BenchmarkFilteredMessage"]), median(al["BenchmarkFilteredMessage"])
+	printf "R filtered message: %.1f ns, %s allocs (target <= 10 ns, 0 allocs)\n", median(ns["BenchmarkFilteredMessage/call"]), median(al["BenchmarkFilteredMessage/call"])
+	printf "R filtered StepLogger.Debug with args: %.1f ns, %s allocs; Step.Debug %.1f ns, %s allocs\n", median(ns["BenchmarkFilteredMessage/StepLogger.Debug-args"]), median(al["BenchmarkFilteredMessage/StepLogger.Debug-args"]), median(ns["BenchmarkFilteredMessage/Step.Debug"]), median(al["BenchmarkFilteredMessage/Step.Debug"])
+	printf "R StepLogger.Info vs StepLogger.Log: %.2fx; Step.Info vs Step.Log: %.2fx (target ~1)\n", median(ns["BenchmarkMessage/StepLogger.Info"]) / median(ns["BenchmarkMessage/StepLogger.Log"]), median(ns["BenchmarkMessage/Step.Info"]) / median(ns["BenchmarkMessage/Step.Log"])
+	printf "R direct emission vs otelslog: %.2fx the time (kept while < 1)\n", median(ns["BenchmarkDirect/direct"]) / median(ns["BenchmarkDirect/otelslog"])
 	printf "R two goroutines vs one: %.2fx throughput (target >= 1.1x)\n", one / par
 }' "$out/bench.txt" > "$out/summary.txt"
 grep '^T' "$out/summary.txt" | sort | cut -c4-

@@ -129,7 +129,6 @@ func run() int {
 		single: *workers == 1,
 	}
 	b.logger = b.run.Logger(component)
-	b.infoEnabled = b.run.Levels().Level(component) <= slog.LevelInfo
 
 	traces := make([][]traceInfo, *workers)
 	var wg sync.WaitGroup
@@ -189,12 +188,11 @@ func run() int {
 
 // burst is the shared state of the workers.
 type burst struct {
-	run         *otelstep.Run
-	logger      *slog.Logger
-	tracer      trace.Tracer
-	chunk       int
-	single      bool
-	infoEnabled bool
+	run    *otelstep.Run
+	logger *slog.Logger
+	tracer trace.Tracer
+	chunk  int
+	single bool
 
 	// What was emitted, counted as it happened.
 	spans, stepEvents, logEvents, logRecords atomic.Int64
@@ -233,16 +231,17 @@ func (b *burst) chunkTrace(ctx context.Context, worker, chunk, k int) traceInfo 
 	ti := traceInfo{TraceID: root.SpanContext().TraceID().String(), Worker: worker, Chunk: chunk, Steps: k}
 	for i := range k {
 		sctx, st := b.run.Start(rctx, b.logger)
+		infoEnabled := st.Enabled(sctx, slog.LevelInfo)
 		if i == 0 && b.single {
 			ti.FirstStep = st.Number()
 		}
 		b.count(&b.stepEvents, root) // otelstep.step on the span in rctx
 		b.count(&b.spans, st.Span())
-		if b.infoEnabled {
+		if infoEnabled {
 			b.logRecords.Add(1) // the step-start event record
 		}
-		st.Log(sctx, slog.LevelInfo, "processed item", "worker", worker, "item", i)
-		if b.infoEnabled {
+		st.Info(sctx, "processed item", "worker", worker, "item", i)
+		if infoEnabled {
 			b.logRecords.Add(1)
 			b.count(&b.logEvents, st.Span())
 		}

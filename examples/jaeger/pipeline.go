@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"log/slog"
 	"strings"
 	"time"
 
@@ -57,6 +56,7 @@ func compile(ctx context.Context, env *demoEnv, delay time.Duration) (summary, e
 	t := &tally{}
 	opts := append(env.runOptions(), otelstep.WithTotalSteps(len(components)), otelstep.WithHandler(t))
 	run := otelstep.NewRun(runName, opts...)
+	defer env.levels.track(run)() // PUT /admin/levels reaches it while it runs
 	c := &compilation{run: run, tracer: env.tracer(), tally: t, delay: delay}
 
 	ctx, root := c.tracer.Start(ctx, runName, trace.WithAttributes(
@@ -88,12 +88,12 @@ func (c *compilation) phases(ctx context.Context) error {
 
 	// parse
 	pctx, st := c.begin(ctx, "parse")
-	st.Log(pctx, slog.LevelInfo, "begin parsing", "file", "main.mini", "lines", lines)
-	st.Log(pctx, slog.LevelDebug, "tokenized", "tokens", len(tokens))
+	st.Info(pctx, "begin parsing", "file", "main.mini", "lines", lines)
+	st.Debug(pctx, "tokenized", "tokens", len(tokens))
 	err := c.work(pctx)
 	nodes := len(tokens) * 2
 	if err == nil {
-		st.Log(pctx, slog.LevelInfo, "done parsing", "nodes", nodes)
+		st.Info(pctx, "done parsing", "nodes", nodes)
 	}
 	st.End(err)
 	if err != nil {
@@ -102,12 +102,12 @@ func (c *compilation) phases(ctx context.Context) error {
 
 	// typecheck
 	tctx, st := c.begin(ctx, "typecheck")
-	st.Log(tctx, slog.LevelInfo, "begin typechecking")
+	st.Info(tctx, "begin typechecking")
 	funcs := strings.Count(source, "func ")
-	st.Log(tctx, slog.LevelDebug, "resolved identifiers", "funcs", funcs, "idents", countIdents(tokens))
+	st.Debug(tctx, "resolved identifiers", "funcs", funcs, "idents", countIdents(tokens))
 	err = c.work(tctx)
 	if err == nil {
-		st.Log(tctx, slog.LevelInfo, "done typechecking", "funcs", funcs)
+		st.Info(tctx, "done typechecking", "funcs", funcs)
 	}
 	st.End(err)
 	if err != nil {
@@ -116,16 +116,16 @@ func (c *compilation) phases(ctx context.Context) error {
 
 	// optimize
 	octx, st := c.begin(ctx, "optimize")
-	st.Log(octx, slog.LevelInfo, "begin optimizing", "passes", 2)
+	st.Info(octx, "begin optimizing", "passes", 2)
 	folded := strings.Count(source, "* 1") + strings.Count(source, "+ 0")
-	st.Log(octx, slog.LevelDebug, "pass constant-folding", "removed", folded)
+	st.Debug(octx, "pass constant-folding", "removed", folded)
 	dead := strings.Count(source, "if debug")
-	st.Log(octx, slog.LevelDebug, "pass dead-code", "removed", dead)
-	st.Log(octx, slog.LevelWarn, "not inlining recursive function", "func", "fib")
+	st.Debug(octx, "pass dead-code", "removed", dead)
+	st.Warn(octx, "not inlining recursive function", "func", "fib")
 	err = c.work(octx)
 	nodes -= folded + dead
 	if err == nil {
-		st.Log(octx, slog.LevelInfo, "done optimizing", "nodes", nodes)
+		st.Info(octx, "done optimizing", "nodes", nodes)
 	}
 	st.End(err)
 	if err != nil {
@@ -134,10 +134,10 @@ func (c *compilation) phases(ctx context.Context) error {
 
 	// codegen
 	gctx, st := c.begin(ctx, "codegen")
-	st.Log(gctx, slog.LevelInfo, "begin codegen", "target", "wasm")
+	st.Info(gctx, "begin codegen", "target", "wasm")
 	err = c.work(gctx)
 	if err == nil {
-		st.Log(gctx, slog.LevelInfo, "done codegen", "bytes", nodes*4)
+		st.Info(gctx, "done codegen", "bytes", nodes*4)
 	}
 	st.End(err)
 	return err

@@ -17,19 +17,14 @@ import (
 // serveHTTP runs the demo as a traced HTTP service until ctx is cancelled
 // (SIGINT/SIGTERM), then drains requests for up to shutdownTimeout.
 //
-//	GET|POST /compile  one pipeline run, its own otelstep.Run (steps from 1),
-//	                   answered with the summary JSON
-//	GET /healthz       200 "ok", not traced
+//	GET|POST /compile        one pipeline run, its own otelstep.Run (steps from 1),
+//	                         answered with the summary JSON
+//	GET /admin/levels        the component levels in force
+//	PUT|POST /admin/levels   new component levels (body: an OTELSTEP_LOGS
+//	                         spec), for the runs in flight and the next ones
+//	GET /healthz             200 "ok", not traced
 func serveHTTP(ctx context.Context, env *demoEnv, addr string, delay time.Duration) error {
-	mux := http.NewServeMux()
-	compileHandler := func(w http.ResponseWriter, r *http.Request) { handleCompile(w, r, env, delay) }
-	mux.HandleFunc("GET /compile", compileHandler)
-	mux.HandleFunc("POST /compile", compileHandler)
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		_, _ = w.Write([]byte("ok\n"))
-	})
-
-	handler := otelhttp.NewHandler(mux, "otelstep-demo",
+	handler := otelhttp.NewHandler(newMux(env, delay), "otelstep-demo",
 		otelhttp.WithTracerProvider(tracerProvider(env)),
 		otelhttp.WithMeterProvider(meterProvider(env)),
 		otelhttp.WithFilter(func(r *http.Request) bool { return r.URL.Path != "/healthz" }),
@@ -42,7 +37,7 @@ func serveHTTP(ctx context.Context, env *demoEnv, addr string, delay time.Durati
 		return err
 	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
-	fmt.Fprintf(os.Stderr, "otelstep-demo: serving on http://%s (POST /compile), telemetry to %s\n", ln.Addr(), env.endpoint)
+	fmt.Fprintf(os.Stderr, "otelstep-demo: serving on http://%s (POST /compile, PUT /admin/levels), telemetry to %s\n", ln.Addr(), env.endpoint)
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -61,6 +56,22 @@ func serveHTTP(ctx context.Context, env *demoEnv, addr string, delay time.Durati
 		return err
 	}
 	return nil
+}
+
+// newMux routes the service's requests.
+func newMux(env *demoEnv, delay time.Duration) *http.ServeMux {
+	mux := http.NewServeMux()
+	compileHandler := func(w http.ResponseWriter, r *http.Request) { handleCompile(w, r, env, delay) }
+	mux.HandleFunc("GET /compile", compileHandler)
+	mux.HandleFunc("POST /compile", compileHandler)
+	levelsHandler := func(w http.ResponseWriter, r *http.Request) { handleLevels(w, r, &env.levels) }
+	mux.HandleFunc("GET /admin/levels", levelsHandler)
+	mux.HandleFunc("PUT /admin/levels", levelsHandler)
+	mux.HandleFunc("POST /admin/levels", levelsHandler)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	return mux
 }
 
 // handleCompile runs one pipeline inside the request's server span.

@@ -26,6 +26,7 @@ type demoEnv struct {
 	providers *exporters.Providers
 	service   string
 	endpoint  string // where telemetry goes, for messages
+	levels    levelControl
 
 	once sync.Once
 }
@@ -47,9 +48,10 @@ func (e *demoEnv) tracer() trace.Tracer {
 }
 
 // runOptions hands the Setup providers to otelstep explicitly (it would
-// otherwise use the globals, which Setup also sets).
+// otherwise use the globals, which Setup also sets), and the component
+// levels set through /admin/levels.
 func (e *demoEnv) runOptions() []otelstep.Option {
-	var opts []otelstep.Option
+	opts := e.levels.options()
 	if p := e.providers.TracerProvider; p != nil {
 		opts = append(opts, otelstep.WithTracerProvider(p))
 	}
