@@ -5,19 +5,28 @@
 // It is PyTorch's step logging (torch/_dynamo/logging.py) built on OTel:
 //
 //	torch                               otelstep
-//	get_loggers()                       Run.Loggers, GetLoggers
+//	get_loggers()                       Run.Loggers, GetLoggers, GetLogger
 //	get_step_logger(logger)             Run.StepLogger, GetStepLogger
 //	"Step %s: %s"                       the same text, as the log body
 //	tqdm progress bar                   the otelstep.run.steps and
 //	                                    otelstep.run.progress gauges
 //	TORCH_LOGS="+dynamo,-inductor"      OTELSTEP_LOGS, the same syntax
+//	torch._logging.set_logs(...)        Run.SetLevels
+//	a new torch.compile counts from 1   SetDefault(NewRun(...))
 //
 // # Model
 //
 // A [Run] is one execution of a job. It has a name, an optional expected
 // total of steps ([WithTotalSteps]) and a step counter of its own: steps are
 // numbered 1, 2, 3, ... each exactly once, whatever the number of goroutines
-// taking them. [Default] is one process-wide run for drop-in use.
+// taking them. [Start] makes a run that owns its trace: a span named after
+// it, under which its steps hang when the context they are given carries no
+// span; [Run.Fail] marks it failed and [Run.End] ends it. [NewRun] makes a
+// run without a span.
+//
+// [Default] is one process-wide run for drop-in use, with torch's
+// module-level functions on it ([GetLogger], [GetLoggers], [GetStepLogger]);
+// [SetDefault] replaces it, to configure it or to start a fresh one per job.
 //
 // Each component of the job (parse, typecheck, codegen...) has a
 // [*slog.Logger] from [Run.Logger]. Records go to OpenTelemetry logs through
@@ -26,36 +35,51 @@
 // local handler given by [WithHandler].
 //
 // [Run.StepLogger] takes the next step number for a component logger and
-// returns a [StepLogger] that writes that step's messages.
+// returns a [StepLogger] that writes that step's messages; [Run.Start] takes
+// it as a [Step] with a span and a duration of its own. Both have the methods
+// of [slog.Logger] that take a context (Debug, Info, Warn, Error, Log,
+// LogAttrs, Enabled), each recording the caller's line; a StepLogger also
+// keeps torch's call form, log(ctx, level, msg, args...). The attributes a
+// step's logger carries from With are added to its step span and step event,
+// and [WithLabel] names its span.
 //
 // # Telemetry contract
 //
 // Dashboards, tests and users' queries depend on these names.
 //
-// Span events are added to the span in the context given, only when that
-// span is recording:
+// Span events are added to the span in the context given (to the run's span
+// of [Start] when that context carries no valid span), only when that span is
+// recording:
 //
-//   - [StepEventName] ("otelstep.step"), once per Run.StepLogger call, with
-//     otelstep.run, otelstep.step.number, otelstep.component and, when the
-//     total is known, otelstep.steps.total.
+//   - [StepEventName] ("otelstep.step"), once per Run.StepLogger or
+//     Run.Start call, with otelstep.run, otelstep.step.number,
+//     otelstep.component, otelstep.steps.total when the total is known, and
+//     the attributes the step's logger carries from With.
 //   - [LogEventName] ("otelstep.log"), once per message that passes the level
 //     check, with otelstep.run, otelstep.step.number, otelstep.component,
-//     log.severity (the slog level name, "INFO") and log.message, the full
-//     "Step N: msg".
+//     log.severity (the slog level name, "INFO") and log.message, the
+//     "Step N: msg", cut to [MaxEventMessage] bytes at a rune boundary.
 //     Jaeger shows span events but not OTel logs: this is how a Jaeger user
 //     reads the step messages.
 //
 // Log records (through otelslog): scope name = component; body = "Step N: msg"
 // exactly; attributes otelstep.step.number, otelstep.component, otelstep.run,
 // then the caller's args and whatever the logger carries from With; trace
-// and span IDs from the context; severity from the slog level; source
-// location (code.*) of the line that called the StepLogger. [Run.Start]
+// and span IDs from the context (of the run span or the step span when the
+// message went there); severity from the slog level; source location
+// (code.*) of the line that called the StepLogger or Step method. [Run.Start]
 // also writes one record per step with the event name "otelstep.step" and
 // the body "Step N started: component".
 //
-// Step spans ([Run.Start]) are children of the span in the context, named
-// "Step N: component", with otelstep.run, otelstep.step.number,
-// otelstep.component, otelstep.steps.total when known, and
+// Run spans ([Start]) are named after the run, children of the span in the
+// context, with otelstep.run (and otelstep.run.id); [Run.End] ends them,
+// with status Error and the error recorded after [Run.Fail].
+//
+// Step spans ([Run.Start]) are children of the span in the context (of the
+// run span when it carries none), named "Step N: component", or
+// "Step N: label" with [WithLabel], with otelstep.run, otelstep.step.number,
+// otelstep.component, otelstep.steps.total when known, the attributes the
+// step's logger carries from With (group names joined to keys with "."), and
 // otelstep.step.result ("ok", "error", "abandoned") once ended; their
 // durations go to the otelstep.step.duration histogram (unit s, with run,
 // component and result), and otelstep.runs.active counts the runs not yet
@@ -82,10 +106,16 @@
 //
 // Component levels come from the OTELSTEP_LOGS environment variable, read
 // when a run is made, or from [WithLevels]; the syntax is TORCH_LOGS's and
-// [ParseLevels] documents it. A message below its component's level makes no
-// log record and no span event, and costs a few nanoseconds. A malformed
-// value is reported once through [otel.Handle] and the defaults (Info for
-// every component) apply.
+// [ParseLevels] documents it, including how to name any component (%XX
+// escapes). [Run.SetLevels] replaces them while the run goes on. A message
+// below its component's level makes no log record and no span event, and
+// costs a few nanoseconds: the check is one atomic load and a compare, made
+// once per message.
+//
+// A malformed value is reported through [otel.Handle] once per process for
+// each distinct value, naming its source (OTELSTEP_LOGS= or WithLevels(...)),
+// and its valid tokens apply; [Run.LevelsErr] returns the error to a caller
+// that wants it. SetLevels returns its error instead of reporting it.
 //
 // # Providers
 //
@@ -96,9 +126,13 @@
 //
 // # Bad input
 //
-// A nil logger means the run's [DefaultComponent] logger; an empty component
-// name or run name is [DefaultComponent]; names and messages that are not
-// valid UTF-8 have the bad bytes replaced by U+FFFD, since OTLP rejects them.
-// A context without a span, or with a non-recording one, gets no span events:
-// a StepLogger step then leaves only the gauges and its messages' records.
+// A nil logger means the run's [DefaultComponent] logger; a nil context is
+// [context.Background]; an empty component name or run name is
+// [DefaultComponent]; names, labels and messages that are not valid UTF-8
+// have the bad bytes replaced by U+FFFD, since OTLP rejects them (attribute
+// values the caller gives, through args or With, are left to the exporters).
+// A context without a span, of a run without a span, or with a non-recording
+// one, gets no span events: a StepLogger step then leaves only the gauges
+// and its messages' records. The methods of a nil or zero [Step] and a nil
+// [StepLogger] do nothing.
 package otelstep

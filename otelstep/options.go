@@ -102,8 +102,10 @@ func WithHandler(h slog.Handler) Option {
 
 // WithLevels sets the component levels from a specification in the syntax
 // of [ParseLevels]. It takes precedence over the [EnvLogs] environment
-// variable. A malformed spec is reported once through the OpenTelemetry error
-// handler and the run falls back to the defaults (Info for every component).
+// variable. A malformed spec is reported through the OpenTelemetry error
+// handler once per process for each distinct value, as WithLevels("spec"),
+// and its valid tokens apply; [Run.LevelsErr] returns the error to a caller
+// that would rather fail. [Run.SetLevels] changes the levels later.
 func WithLevels(spec string) Option {
 	return optFunc(func(c config) config {
 		c.levels = &spec
