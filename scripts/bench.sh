@@ -14,10 +14,25 @@ trap 'rm -rf "$out"' EXIT
 benchstat="golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da"
 
 # One round of every benchmark at a time, count rounds: a drift in the
-# machine's speed then hits the baseline and otelstep alike.
+# machine's speed then hits the baseline and otelstep alike. Each benchmark
+# of a compared pair runs in a fresh process (what one leaves behind, GC debt
+# and the batch processors' goroutines, biases the next), in the opposite
+# order every other round.
 go test -c -o "$out/otelstep.test" ./otelstep
+benches=(
+	'BenchmarkStep$/^sdk$' 'BenchmarkStep$/^baseline-sdk$' 'BenchmarkStep$/^nosdk$'
+	'BenchmarkDirect$/^direct$' 'BenchmarkDirect$/^otelslog$'
+	'BenchmarkFilteredMessage$' 'BenchmarkMessage$' 'BenchmarkStepParallel$'
+)
 for i in $(seq "$count"); do
-	(cd otelstep && "$out/otelstep.test" -test.run '^$' -test.bench . -test.benchmem -test.benchtime "${BENCHTIME:-1s}") | tee -a "$out/bench.txt"
+	order=("${benches[@]}")
+	if ((i % 2 == 0)); then
+		order=()
+		for ((j = ${#benches[@]} - 1; j >= 0; j--)); do order+=("${benches[j]}"); done
+	fi
+	for b in "${order[@]}"; do
+		(cd otelstep && "$out/otelstep.test" -test.run '^$' -test.bench "$b" -test.benchmem -test.benchtime "${BENCHTIME:-1s}") | grep '^Benchmark' | tee -a "$out/bench.txt"
+	done
 done
 echo
 go run "$benchstat" "$out/bench.txt"
