@@ -204,7 +204,14 @@ func (e *LevelsError) Error() string {
 
 // reported holds the level specifications already reported through
 // otel.Handle, by source and value: each is reported once per process.
-var reported sync.Map
+// Past maxReported distinct values (specs built from untrusted input, say),
+// new ones are no longer reported, so that the set stays bounded.
+var (
+	reportedMu sync.Mutex
+	reported   = map[string]struct{}{}
+)
+
+const maxReported = 1024
 
 // reportLevels reports err, the error of spec from source, through the
 // OpenTelemetry error handler the first time this process sees it.
@@ -212,7 +219,16 @@ func reportLevels(source, spec string, err error) {
 	if err == nil {
 		return
 	}
-	if _, seen := reported.LoadOrStore(source+"\x00"+spec, struct{}{}); !seen {
+	key := source + "\x00" + spec
+	reportedMu.Lock()
+	_, seen := reported[key]
+	if !seen && len(reported) < maxReported {
+		reported[key] = struct{}{}
+	} else {
+		seen = true
+	}
+	reportedMu.Unlock()
+	if !seen {
 		otel.Handle(err)
 	}
 }
