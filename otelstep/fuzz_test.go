@@ -237,9 +237,18 @@ func FuzzStep(f *testing.F) {
 		emitted := lv >= slog.LevelInfo
 
 		ctx, root := s.tp.Tracer("fuzz").Start(context.Background(), "root")
-		run.StepLogger(ctx, logger)(ctx, lv, msg)
-		stepCtx, step := run.Start(ctx, logger)
-		step.Log(stepCtx, lv, msg)
+		// Both forms of each handle: the torch call form and slog's methods.
+		if log := run.StepLogger(ctx, logger); local {
+			log(ctx, lv, msg)
+		} else {
+			log.LogAttrs(ctx, lv, msg)
+		}
+		stepCtx, step := run.Start(ctx, logger, otelstep.WithLabel(component))
+		if local {
+			step.Log(stepCtx, lv, msg)
+		} else {
+			step.LogAttrs(stepCtx, lv, msg)
+		}
 		step.End(nil)
 		root.End()
 		run.End(context.Background())
