@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"time"
 
@@ -48,6 +49,14 @@ const (
 	defaultLogExportTimeout = 30 * time.Second // OTEL_BLRP_EXPORT_TIMEOUT, as the SDK's
 )
 
+// testExporters, set by benchmarks, replaces the OTLP exporters and metric
+// reader Setup would build, keeping every processor in front of them.
+var testExporters *struct {
+	spans   sdktrace.SpanExporter
+	logs    sdklog.Exporter
+	metrics sdkmetric.Reader
+}
+
 // Setup builds tracer, meter and logger providers from the standard OTEL_*
 // environment (see the package documentation for the rules), and unless
 // WithGlobals(false) installs them and the W3C tracecontext + baggage
@@ -59,7 +68,7 @@ const (
 // every exit path to flush.
 func Setup(ctx context.Context, opts ...Option) (*Providers, error) {
 	c := newConfig(opts)
-	e := env{lookup: c.lookup}
+	e := env{lookup: os.LookupEnv}
 	disabled, err := e.sdkDisabled()
 	if err != nil {
 		return nil, err
@@ -71,13 +80,14 @@ func Setup(ctx context.Context, opts ...Option) (*Providers, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := newResource(ctx, c, e)
+	res, err := newResource(ctx, c)
 	if err != nil {
 		return nil, err
 	}
 
 	con := &console{w: c.console}
-	p := &Providers{Resource: res, redact: headerSecrets(e)}
+	res = cleanResource(res)
+	p := &Providers{Resource: res, redact: secrets(e)}
 	p.report = func(line string) { _ = con.write([]byte(line + "\n")) }
 	if c.errorHandler != nil {
 		h := c.errorHandler
@@ -89,58 +99,65 @@ func Setup(ctx context.Context, opts ...Option) (*Providers, error) {
 			p.targets[i] = e.target(s)
 		}
 	}
-
 	fail := func(err error) (*Providers, error) {
 		return nil, errors.Join(err, p.shutdownAll(ctx))
 	}
 
-	sl := spanLimits()
-	tpOpts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res), sdktrace.WithRawSpanLimits(sl)}
-	spanExp := func(next sdktrace.SpanExporter) *spanExporter {
-		return &spanExporter{next: next, c: &p.spans, limit: sl.AttributeValueLengthLimit, target: p.targets[0]}
+	// autoexport picks each exporter (otlp, none, prometheus; the console
+	// fallback when nothing is configured); an explicit "console" is the
+	// console view, not autoexport's JSON.
+	tpOpts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res), sdktrace.WithRawSpanLimits(spanLimits())}
+	var spanExp sdktrace.SpanExporter
+	if pl.exporter[sigTraces.name] == exporterConsole {
+		spanExp = consoleSpans{con}
+	} else if spanExp, err = autoexport.NewSpanExporter(ctx); err != nil {
+		return fail(fmt.Errorf("exporters: creating the traces exporter (%s): %w", p.targets[0], err))
 	}
-	switch pl.exporter[sigTraces.name] {
-	case exporterConsole:
-		sp := sdktrace.NewSimpleSpanProcessor(spanExp(consoleSpans{con}))
-		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(countingSpanProcessor{sp, &p.spans}))
-	case exporterOTLP:
-		exp, err := autoexport.NewSpanExporter(ctx)
-		if err != nil {
-			return fail(fmt.Errorf("exporters: creating the traces exporter (%s): %w", p.targets[0], err))
+	switch {
+	case autoexport.IsNoneSpanExporter(spanExp):
+	case pl.exporter[sigTraces.name] == exporterConsole:
+		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(countingSpanProcessor{sdktrace.NewSimpleSpanProcessor(p.spanExporter(spanExp)), &p.spans}))
+	default:
+		if testExporters != nil {
+			spanExp = testExporters.spans
 		}
-		bsp := sdktrace.NewBatchSpanProcessor(spanExp(exp), bspOptions()...)
+		bsp := sdktrace.NewBatchSpanProcessor(p.spanExporter(spanExp), bspOptions()...)
 		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(countingSpanProcessor{bsp, &p.spans}))
 	}
 	p.TracerProvider = sdktrace.NewTracerProvider(tpOpts...)
 
 	mpOpts := []sdkmetric.Option{sdkmetric.WithResource(res)}
-	switch pl.exporter[sigMetrics.name] {
-	case exporterConsole:
-		mpOpts = append(mpOpts, sdkmetric.WithReader(newConsoleMetrics(con)))
-	case exporterOTLP, exporterPrometheus:
-		r, err := autoexport.NewMetricReader(ctx)
-		if err != nil {
-			return fail(fmt.Errorf("exporters: creating the metrics reader (%s): %w", p.targets[1], err))
-		}
-		mpOpts = append(mpOpts, sdkmetric.WithReader(r))
+	var reader sdkmetric.Reader
+	if pl.exporter[sigMetrics.name] == exporterConsole {
+		reader = newConsoleMetrics(con)
+	} else if reader, err = autoexport.NewMetricReader(ctx); err != nil {
+		return fail(fmt.Errorf("exporters: creating the metrics reader (%s): %w", p.targets[1], err))
+	}
+	if testExporters != nil && pl.exporter[sigMetrics.name] == exporterOTLP {
+		_ = reader.Shutdown(ctx)
+		reader = testExporters.metrics
+	}
+	if !autoexport.IsNoneMetricReader(reader) {
+		mpOpts = append(mpOpts, sdkmetric.WithReader(reader))
 	}
 	p.MeterProvider = sdkmetric.NewMeterProvider(mpOpts...)
 
 	lpOpts := []sdklog.LoggerProviderOption{sdklog.WithResource(res), sdklog.WithAttributeValueLengthLimit(logValueLengthLimit())}
-	logExp := func(next sdklog.Exporter) *logExporter {
-		return &logExporter{next: next, c: &p.logs, target: p.targets[2]}
+	var logExp sdklog.Exporter
+	if pl.exporter[sigLogs.name] == exporterConsole {
+		logExp = consoleLogs{con}
+	} else if logExp, err = autoexport.NewLogExporter(ctx); err != nil {
+		return fail(fmt.Errorf("exporters: creating the logs exporter (%s): %w", p.targets[2], err))
 	}
-	switch pl.exporter[sigLogs.name] {
-	case exporterConsole:
-		lp := sdklog.NewSimpleProcessor(logExp(consoleLogs{con}))
-		lpOpts = append(lpOpts, sdklog.WithProcessor(countingLogProcessor{lp, &p.logs}))
-	case exporterOTLP:
-		exp, err := autoexport.NewLogExporter(ctx)
-		if err != nil {
-			return fail(fmt.Errorf("exporters: creating the logs exporter (%s): %w", p.targets[2], err))
+	switch {
+	case autoexport.IsNoneLogExporter(logExp):
+	case pl.exporter[sigLogs.name] == exporterConsole:
+		lpOpts = append(lpOpts, sdklog.WithProcessor(countingLogProcessor{sdklog.NewSimpleProcessor(p.logExporter(logExp)), &p.logs}))
+	default:
+		if testExporters != nil {
+			logExp = testExporters.logs
 		}
-		lp := newLogProcessor(logExp(exp))
-		lpOpts = append(lpOpts, sdklog.WithProcessor(countingLogProcessor{lp, &p.logs}))
+		lpOpts = append(lpOpts, sdklog.WithProcessor(countingLogProcessor{newLogProcessor(p.logExporter(logExp)), &p.logs}))
 	}
 	p.LoggerProvider = sdklog.NewLoggerProvider(lpOpts...)
 
@@ -151,7 +168,7 @@ func Setup(ctx context.Context, opts ...Option) (*Providers, error) {
 		otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(
 			propagation.TraceContext{}, propagation.Baggage{}))
 		write := func(line string) { _ = con.write([]byte(line + "\n")) }
-		p.limiter = newErrorLimiter(c.errorInterval, write, c.errorHandler, p.redact)
+		p.limiter = newErrorLimiter(c.errorInterval, write, c.errorHandler, p.redact, p.targets[1])
 		otel.SetErrorHandler(p.limiter)
 	}
 	return p, nil

@@ -361,7 +361,7 @@ func TestSDKDisabled(t *testing.T) {
 					t.Setenv(k, v)
 				}
 			} else {
-				opts = append(opts, WithEnv(MapEnv(env)))
+				opts = append(opts, testEnv(t, env))
 			}
 			sentinel := sdktrace.NewTracerProvider()
 			otel.SetTracerProvider(sentinel)
@@ -411,7 +411,7 @@ func TestShutdownNil(t *testing.T) {
 
 func TestGlobals(t *testing.T) {
 	ctx := context.Background()
-	p, err := Setup(ctx, WithEnv(MapEnv(nil)), WithConsole(io.Discard))
+	p, err := Setup(ctx, testEnv(t, nil), WithConsole(io.Discard))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -427,7 +427,7 @@ func TestGlobals(t *testing.T) {
 
 	sentinel := sdktrace.NewTracerProvider()
 	otel.SetTracerProvider(sentinel)
-	p2, err := Setup(ctx, WithEnv(MapEnv(nil)), WithConsole(io.Discard), WithGlobals(false))
+	p2, err := Setup(ctx, testEnv(t, nil), WithConsole(io.Discard), WithGlobals(false))
 	if err != nil {
 		t.Fatal(err)
 	}
