@@ -11,16 +11,17 @@ import (
 )
 
 // logBatcher is a batching sdklog.Processor like the SDK's BatchProcessor,
-// with one difference: its queue grows with the load, up to max records, and
-// shrinks back when drained. The SDK allocates its whole ring at start, about
-// 600 bytes a slot, so a queue large enough for a burst would cost every
-// service that much memory while idle; this one costs it only during the
-// burst.
+// with one difference: its ring of records is allocated lazily, doubling
+// as the load needs it up to max slots and never beyond, and is given back
+// once drained. The SDK allocates its whole ring at start, about 600 bytes a
+// slot, so a queue large enough for a burst would cost every service that
+// much memory while idle; this one costs it only during the burst.
 //
-// As the SDK's, it never blocks OnEmit on an export: a full queue drops its
-// oldest record. Records are exported from one goroutine, in batches of up
-// to batch, when a batch is full or every interval, each export bounded by
-// timeout; errors go to otel.Handle.
+// As the SDK's, it never blocks OnEmit on an export: a full queue (max
+// records) drops its oldest record, in O(1), by overwriting it. Records are
+// exported from one goroutine, in batches of up to batch, when a batch is
+// full or every interval, each export bounded by timeout; errors go to
+// otel.Handle.
 type logBatcher struct {
 	exp      sdklog.Exporter
 	max      int
@@ -28,10 +29,11 @@ type logBatcher struct {
 	interval time.Duration
 	timeout  time.Duration
 
-	mu     sync.Mutex
-	queue  []sdklog.Record // queue[head:] waits, oldest first
-	head   int
-	closed bool
+	mu      sync.Mutex
+	ring    []sdklog.Record // len(ring) <= max slots; ring[head] is the oldest of n
+	head, n int
+	dropped uint64 // overwritten by newer records (tests)
+	closed  bool
 
 	exporting chan struct{}   // held while exporting: one export at a time, as exporters require
 	buf       []sdklog.Record // the batch being exported, while exporting is held
@@ -41,15 +43,16 @@ type logBatcher struct {
 	stopped chan struct{} // closed when the loop has returned
 }
 
-// shrinkBelow is the queue capacity, in batches, above which a drained queue
-// gives its memory back.
+// shrinkBelow is the ring size, in batches, above which a drained ring is
+// given back.
 const shrinkBelow = 4
 
-func newLogBatcher(exp sdklog.Exporter, max, batch int, interval, timeout time.Duration) *logBatcher {
+func newLogBatcher(exp sdklog.Exporter, size, batch int, interval, timeout time.Duration) *logBatcher {
+	size = max(size, 1)
 	b := &logBatcher{
 		exp:       exp,
-		max:       max,
-		batch:     min(batch, max),
+		max:       size,
+		batch:     max(1, min(batch, size)),
 		interval:  interval,
 		timeout:   timeout,
 		kick:      make(chan struct{}, 1),
@@ -69,15 +72,18 @@ func (b *logBatcher) OnEmit(_ context.Context, r *sdklog.Record) error {
 		b.mu.Unlock()
 		return nil
 	}
-	if len(b.queue)-b.head >= b.max {
-		b.queue[b.head] = sdklog.Record{} // drop the oldest, as the SDK does
-		b.head++
-		if b.head > len(b.queue)/2 {
-			b.compact() // a long outage must not grow the array with dropped slots
-		}
+	if b.n == len(b.ring) && len(b.ring) < b.max {
+		b.grow()
 	}
-	b.queue = append(b.queue, rec)
-	n := len(b.queue) - b.head
+	if b.n == len(b.ring) { // full at max: the newest replaces the oldest
+		b.ring[b.head] = rec
+		b.head = (b.head + 1) % len(b.ring)
+		b.dropped++
+	} else {
+		b.ring[(b.head+b.n)%len(b.ring)] = rec
+		b.n++
+	}
+	n := b.n
 	b.mu.Unlock()
 	if n >= b.batch {
 		select {
@@ -86,6 +92,15 @@ func (b *logBatcher) OnEmit(_ context.Context, r *sdklog.Record) error {
 		}
 	}
 	return nil
+}
+
+// grow doubles the ring, at least to a batch and at most to max slots. The
+// caller holds mu.
+func (b *logBatcher) grow() {
+	ring := make([]sdklog.Record, min(b.max, max(2*len(b.ring), b.batch)))
+	k := copy(ring, b.ring[b.head:])
+	copy(ring[k:], b.ring[:b.head])
+	b.ring, b.head = ring, 0
 }
 
 // Enabled reports true: every record is queued.
@@ -141,30 +156,26 @@ func (b *logBatcher) drain(ctx context.Context, stop <-chan struct{}) error {
 func (b *logBatcher) take() []sdklog.Record {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	k := min(len(b.queue)-b.head, b.batch)
+	k := min(b.n, b.batch)
 	if cap(b.buf) < b.batch {
 		b.buf = make([]sdklog.Record, 0, b.batch)
 	}
-	batch := append(b.buf[:0], b.queue[b.head:b.head+k]...)
-	clear(b.queue[b.head : b.head+k])
-	b.head += k
-	switch {
-	case b.head == len(b.queue) && cap(b.queue) > shrinkBelow*b.batch:
-		b.queue, b.head = nil, 0 // drained after a burst: give the memory back
-	case b.head == len(b.queue):
-		b.queue, b.head = b.queue[:0], 0
-	case b.head > cap(b.queue)/2:
-		b.compact()
+	batch := b.buf[:0]
+	for k > 0 {
+		seg := b.ring[b.head:min(b.head+k, len(b.ring))]
+		batch = append(batch, seg...)
+		clear(seg)
+		b.head = (b.head + len(seg)) % len(b.ring)
+		b.n -= len(seg)
+		k -= len(seg)
+	}
+	if b.n == 0 {
+		b.head = 0
+		if len(b.ring) > shrinkBelow*b.batch {
+			b.ring = nil // drained after a burst: give the memory back
+		}
 	}
 	return batch
-}
-
-// compact moves the waiting records to the front of the queue's array. The
-// caller holds mu.
-func (b *logBatcher) compact() {
-	n := copy(b.queue, b.queue[b.head:])
-	clear(b.queue[n:])
-	b.queue, b.head = b.queue[:n], 0
 }
 
 // closed reports whether c is closed; a nil c never is.

@@ -70,7 +70,7 @@ func TestLogBatcherBurstLosesNothingAndShrinks(t *testing.T) {
 	const n = 50000
 	emitN(t, b, n, 8) // the exporter is held: everything waits in the queue
 	b.mu.Lock()
-	queued, capacity := len(b.queue)-b.head, cap(b.queue)
+	queued, capacity := b.n, len(b.ring)
 	b.mu.Unlock()
 	if queued < n-512 { // the loop may hold one batch, waiting on the exporter
 		t.Fatalf("queued %d, want at least %d", queued, n-512)
@@ -91,8 +91,8 @@ func TestLogBatcherBurstLosesNothingAndShrinks(t *testing.T) {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.queue != nil {
-		t.Errorf("a drained queue of capacity %d kept %d slots", capacity, cap(b.queue))
+	if b.ring != nil {
+		t.Errorf("a drained ring of %d slots kept %d", capacity, len(b.ring))
 	}
 }
 
@@ -163,22 +163,37 @@ func TestLogBatcherForceFlushAndInterval(t *testing.T) {
 	}
 }
 
+// TestLogBatcherBoundedDuringOutage: 1,000,000 records into a blocked
+// exporter never take more than the queue's maximum of slots (the ring only
+// grows while nothing drains it, so its final size is its peak), and the
+// oldest are the ones dropped.
 func TestLogBatcherBoundedDuringOutage(t *testing.T) {
 	exp := &recordingExporter{gate: make(chan struct{})} // the backend never answers
-	const max = 1000
-	b := newLogBatcher(exp, max, 100, time.Hour, time.Hour)
-	emitN(t, b, 50*max, 4)
+	const max, total = DefaultLogQueueSize, 1_000_000
+	b := newLogBatcher(exp, max, DefaultMaxExportBatchSize, time.Hour, time.Hour)
+	var r sdklog.Record
+	for i := range total {
+		r.SetBody(attribute.StringValue(itoa(i)))
+		_ = b.OnEmit(context.Background(), &r)
+	}
 	b.mu.Lock()
-	waiting, capacity := len(b.queue)-b.head, cap(b.queue)
+	waiting, slots, dropped := b.n, len(b.ring), b.dropped
+	oldest := b.ring[b.head].Body().AsString()
 	b.mu.Unlock()
 	if waiting != max {
 		t.Errorf("%d records wait, want the queue's %d", waiting, max)
 	}
-	if capacity > 4*max {
-		t.Errorf("after dropping %d records the queue's array holds %d slots, want at most %d", 49*max, capacity, 4*max)
+	if slots > max {
+		t.Errorf("after dropping %d records the ring holds %d slots, want at most %d", dropped, slots, max)
+	}
+	if want := itoa(total - max); oldest != want {
+		t.Errorf("oldest waiting record %s, want %s", oldest, want)
 	}
 	close(exp.gate)
 	if err := b.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
+	}
+	if got := uint64(len(exp.got())); got+dropped != total {
+		t.Errorf("exported %d + dropped %d, want %d", got, dropped, total)
 	}
 }
