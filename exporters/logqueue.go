@@ -11,11 +11,13 @@ import (
 )
 
 // logBatcher is a batching sdklog.Processor like the SDK's BatchProcessor,
-// with one difference: its ring of records is allocated lazily, doubling
-// as the load needs it up to max slots and never beyond, and is given back
-// once drained. The SDK allocates its whole ring at start, about 600 bytes a
-// slot, so a queue large enough for a burst would cost every service that
-// much memory while idle; this one costs it only during the burst.
+// with one difference: its ring of max slots is allocated lazily, a chunk
+// of chunkSize slots when a record is first written to it, and each chunk
+// is given back as soon as the oldest record leaves it. The SDK allocates
+// its whole ring at start, about 600 bytes a slot, so a queue large enough
+// for a burst would cost every service that much memory while idle; this
+// one costs it only during the burst, never more than the max slots, and
+// growing costs one chunk allocation (no copy).
 //
 // As the SDK's, it never blocks OnEmit on an export: a full queue (max
 // records) drops its oldest record, in O(1), by overwriting it. Records are
@@ -30,9 +32,11 @@ type logBatcher struct {
 	timeout  time.Duration
 
 	mu      sync.Mutex
-	ring    []sdklog.Record // len(ring) <= max slots; ring[head] is the oldest of n
-	head, n int
-	dropped uint64 // overwritten by newer records (tests)
+	chunks  [][]sdklog.Record // the ring's max slots: chunk c holds slots c*chunkSize...; nil until written
+	spare   []sdklog.Record   // one released chunk, kept for reuse
+	cs      int               // chunk size: min(chunkSize, max)
+	head, n int               // slot of the oldest record; records waiting
+	dropped uint64            // overwritten by newer records (tests)
 	closed  bool
 
 	exporting chan struct{}   // held while exporting: one export at a time, as exporters require
@@ -43,18 +47,20 @@ type logBatcher struct {
 	stopped chan struct{} // closed when the loop has returned
 }
 
-// shrinkBelow is the ring size, in batches, above which a drained ring is
-// given back.
-const shrinkBelow = 4
+// chunkSize is the ring's unit of allocation, in records (about 300 KiB).
+const chunkSize = 512
 
 func newLogBatcher(exp sdklog.Exporter, size, batch int, interval, timeout time.Duration) *logBatcher {
 	size = max(size, 1)
+	cs := min(chunkSize, size)
 	b := &logBatcher{
 		exp:       exp,
 		max:       size,
 		batch:     max(1, min(batch, size)),
 		interval:  interval,
 		timeout:   timeout,
+		chunks:    make([][]sdklog.Record, (size+cs-1)/cs),
+		cs:        cs,
 		kick:      make(chan struct{}, 1),
 		exporting: make(chan struct{}, 1),
 		stop:      make(chan struct{}),
@@ -72,15 +78,12 @@ func (b *logBatcher) OnEmit(_ context.Context, r *sdklog.Record) error {
 		b.mu.Unlock()
 		return nil
 	}
-	if b.n == len(b.ring) && len(b.ring) < b.max {
-		b.grow()
-	}
-	if b.n == len(b.ring) { // full at max: the newest replaces the oldest
-		b.ring[b.head] = rec
-		b.head = (b.head + 1) % len(b.ring)
+	if b.n == b.max { // full: the newest replaces the oldest
+		*b.slot(b.head) = rec
 		b.dropped++
+		b.advance()
 	} else {
-		b.ring[(b.head+b.n)%len(b.ring)] = rec
+		*b.slot((b.head + b.n) % b.max) = rec
 		b.n++
 	}
 	n := b.n
@@ -94,13 +97,44 @@ func (b *logBatcher) OnEmit(_ context.Context, r *sdklog.Record) error {
 	return nil
 }
 
-// grow doubles the ring, at least to a batch and at most to max slots. The
-// caller holds mu.
-func (b *logBatcher) grow() {
-	ring := make([]sdklog.Record, min(b.max, max(2*len(b.ring), b.batch)))
-	k := copy(ring, b.ring[b.head:])
-	copy(ring[k:], b.ring[:b.head])
-	b.ring, b.head = ring, 0
+// slot returns ring slot i, allocating its chunk if needed. The caller holds
+// mu.
+func (b *logBatcher) slot(i int) *sdklog.Record {
+	c := i / b.cs
+	if b.chunks[c] == nil {
+		size := min(b.cs, b.max-c*b.cs)
+		if len(b.spare) == size {
+			b.chunks[c], b.spare = b.spare, nil
+		} else {
+			b.chunks[c] = make([]sdklog.Record, size)
+		}
+	}
+	return &b.chunks[c][i%b.cs]
+}
+
+// advance moves head past the oldest slot (already taken or overwritten)
+// and releases the chunk it leaves unless the waiting records wrap around
+// into it. The caller holds mu and has updated n.
+func (b *logBatcher) advance() {
+	left := b.head / b.cs
+	if b.head++; b.head == b.max {
+		b.head = 0
+	}
+	if c := b.chunks[left]; b.head/b.cs != left && b.n <= b.max-len(c) {
+		if b.spare == nil && len(c) == b.cs {
+			b.spare = c // every slot of it was cleared when taken
+		}
+		b.chunks[left] = nil
+	}
+}
+
+// slots returns how many record slots are allocated (tests).
+func (b *logBatcher) slots() int {
+	n := len(b.spare)
+	for _, c := range b.chunks {
+		n += len(c)
+	}
+	return n
 }
 
 // Enabled reports true: every record is queued.
@@ -156,24 +190,16 @@ func (b *logBatcher) drain(ctx context.Context, stop <-chan struct{}) error {
 func (b *logBatcher) take() []sdklog.Record {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	k := min(b.n, b.batch)
 	if cap(b.buf) < b.batch {
 		b.buf = make([]sdklog.Record, 0, b.batch)
 	}
 	batch := b.buf[:0]
-	for k > 0 {
-		seg := b.ring[b.head:min(b.head+k, len(b.ring))]
-		batch = append(batch, seg...)
-		clear(seg)
-		b.head = (b.head + len(seg)) % len(b.ring)
-		b.n -= len(seg)
-		k -= len(seg)
-	}
-	if b.n == 0 {
-		b.head = 0
-		if len(b.ring) > shrinkBelow*b.batch {
-			b.ring = nil // drained after a burst: give the memory back
-		}
+	for k := min(b.n, b.batch); k > 0; k-- {
+		s := b.slot(b.head)
+		batch = append(batch, *s)
+		*s = sdklog.Record{}
+		b.n--
+		b.advance()
 	}
 	return batch
 }

@@ -70,7 +70,7 @@ func TestLogBatcherBurstLosesNothingAndShrinks(t *testing.T) {
 	const n = 50000
 	emitN(t, b, n, 8) // the exporter is held: everything waits in the queue
 	b.mu.Lock()
-	queued, capacity := b.n, len(b.ring)
+	queued, capacity := b.n, b.slots()
 	b.mu.Unlock()
 	if queued < n-512 { // the loop may hold one batch, waiting on the exporter
 		t.Fatalf("queued %d, want at least %d", queued, n-512)
@@ -91,8 +91,8 @@ func TestLogBatcherBurstLosesNothingAndShrinks(t *testing.T) {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.ring != nil {
-		t.Errorf("a drained ring of %d slots kept %d", capacity, len(b.ring))
+	if b.slots() > 2*chunkSize {
+		t.Errorf("a drained ring of %d slots kept %d, want at most %d", capacity, b.slots(), 2*chunkSize)
 	}
 }
 
@@ -177,8 +177,8 @@ func TestLogBatcherBoundedDuringOutage(t *testing.T) {
 		_ = b.OnEmit(context.Background(), &r)
 	}
 	b.mu.Lock()
-	waiting, slots, dropped := b.n, len(b.ring), b.dropped
-	oldest := b.ring[b.head].Body().AsString()
+	waiting, slots, dropped := b.n, b.slots(), b.dropped
+	oldest := b.slot(b.head).Body().AsString()
 	b.mu.Unlock()
 	if waiting != max {
 		t.Errorf("%d records wait, want the queue's %d", waiting, max)
@@ -195,5 +195,30 @@ func TestLogBatcherBoundedDuringOutage(t *testing.T) {
 	}
 	if got := uint64(len(exp.got())); got+dropped != total {
 		t.Errorf("exported %d + dropped %d, want %d", got, dropped, total)
+	}
+}
+
+// TestLogBatcherSteadyStateStaysSmall: records flowing through a large
+// queue a few at a time walk the whole ring, but the chunks behind the
+// oldest record are given back, so memory stays at about two chunks.
+func TestLogBatcherSteadyStateStaysSmall(t *testing.T) {
+	b := newLogBatcher(&recordingExporter{}, 1<<16, 1<<16, time.Hour, time.Hour)
+	defer b.Shutdown(context.Background())
+	var r sdklog.Record
+	peak := 0
+	b.exporting <- struct{}{} // take's caller holds exporting
+	for i := range 3 << 16 {
+		r.SetBody(attribute.StringValue(itoa(i)))
+		_ = b.OnEmit(context.Background(), &r)
+		if i%100 == 99 {
+			if got := b.take(); len(got) != 100 || got[0].Body().AsString() != itoa(i-99) {
+				t.Fatalf("took %d records from %v, want 100 from %d", len(got), got[0].Body(), i-99)
+			}
+		}
+		peak = max(peak, b.slots())
+	}
+	<-b.exporting
+	if peak > 3*chunkSize {
+		t.Errorf("100 records at a time took up to %d slots, want at most %d", peak, 3*chunkSize)
 	}
 }

@@ -49,8 +49,9 @@ const (
 	defaultLogExportTimeout = 30 * time.Second // OTEL_BLRP_EXPORT_TIMEOUT, as the SDK's
 )
 
-// testExporters, set by benchmarks, replaces the OTLP exporters and metric
-// reader Setup would build, keeping every processor in front of them.
+// testExporters, set by benchmarks, replaces the exporters and metric reader
+// autoexport would build (otlp, none, prometheus), keeping every processor
+// Setup puts in front of them.
 var testExporters *struct {
 	spans   sdktrace.SpanExporter
 	logs    sdklog.Exporter
@@ -108,9 +109,15 @@ func Setup(ctx context.Context, opts ...Option) (*Providers, error) {
 	// console view, not autoexport's JSON.
 	tpOpts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res), sdktrace.WithRawSpanLimits(spanLimits())}
 	var spanExp sdktrace.SpanExporter
-	if pl.exporter[sigTraces.name] == exporterConsole {
+	switch {
+	case pl.exporter[sigTraces.name] == exporterConsole:
 		spanExp = consoleSpans{con}
-	} else if spanExp, err = autoexport.NewSpanExporter(ctx); err != nil {
+	case testExporters != nil:
+		spanExp = testExporters.spans
+	default:
+		spanExp, err = autoexport.NewSpanExporter(ctx)
+	}
+	if err != nil {
 		return fail(fmt.Errorf("exporters: creating the traces exporter (%s): %w", p.targets[0], err))
 	}
 	switch {
@@ -118,9 +125,6 @@ func Setup(ctx context.Context, opts ...Option) (*Providers, error) {
 	case pl.exporter[sigTraces.name] == exporterConsole:
 		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(countingSpanProcessor{sdktrace.NewSimpleSpanProcessor(p.spanExporter(spanExp)), &p.spans}))
 	default:
-		if testExporters != nil {
-			spanExp = testExporters.spans
-		}
 		bsp := sdktrace.NewBatchSpanProcessor(p.spanExporter(spanExp), bspOptions()...)
 		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(countingSpanProcessor{bsp, &p.spans}))
 	}
@@ -128,14 +132,16 @@ func Setup(ctx context.Context, opts ...Option) (*Providers, error) {
 
 	mpOpts := []sdkmetric.Option{sdkmetric.WithResource(res)}
 	var reader sdkmetric.Reader
-	if pl.exporter[sigMetrics.name] == exporterConsole {
+	switch {
+	case pl.exporter[sigMetrics.name] == exporterConsole:
 		reader = newConsoleMetrics(con)
-	} else if reader, err = autoexport.NewMetricReader(ctx); err != nil {
-		return fail(fmt.Errorf("exporters: creating the metrics reader (%s): %w", p.targets[1], err))
-	}
-	if testExporters != nil && pl.exporter[sigMetrics.name] == exporterOTLP {
-		_ = reader.Shutdown(ctx)
+	case testExporters != nil:
 		reader = testExporters.metrics
+	default:
+		reader, err = autoexport.NewMetricReader(ctx)
+	}
+	if err != nil {
+		return fail(fmt.Errorf("exporters: creating the metrics reader (%s): %w", p.targets[1], err))
 	}
 	if !autoexport.IsNoneMetricReader(reader) {
 		mpOpts = append(mpOpts, sdkmetric.WithReader(reader))
@@ -144,9 +150,15 @@ func Setup(ctx context.Context, opts ...Option) (*Providers, error) {
 
 	lpOpts := []sdklog.LoggerProviderOption{sdklog.WithResource(res), sdklog.WithAttributeValueLengthLimit(logValueLengthLimit())}
 	var logExp sdklog.Exporter
-	if pl.exporter[sigLogs.name] == exporterConsole {
+	switch {
+	case pl.exporter[sigLogs.name] == exporterConsole:
 		logExp = consoleLogs{con}
-	} else if logExp, err = autoexport.NewLogExporter(ctx); err != nil {
+	case testExporters != nil:
+		logExp = testExporters.logs
+	default:
+		logExp, err = autoexport.NewLogExporter(ctx)
+	}
+	if err != nil {
 		return fail(fmt.Errorf("exporters: creating the logs exporter (%s): %w", p.targets[2], err))
 	}
 	switch {
@@ -154,9 +166,6 @@ func Setup(ctx context.Context, opts ...Option) (*Providers, error) {
 	case pl.exporter[sigLogs.name] == exporterConsole:
 		lpOpts = append(lpOpts, sdklog.WithProcessor(countingLogProcessor{sdklog.NewSimpleProcessor(p.logExporter(logExp)), &p.logs}))
 	default:
-		if testExporters != nil {
-			logExp = testExporters.logs
-		}
 		lpOpts = append(lpOpts, sdklog.WithProcessor(countingLogProcessor{newLogProcessor(p.logExporter(logExp)), &p.logs}))
 	}
 	p.LoggerProvider = sdklog.NewLoggerProvider(lpOpts...)
