@@ -308,10 +308,31 @@ func TestShutdownHonoursDeadline(t *testing.T) {
 	defer stuck.Close()
 	// The SDK's abandoned exports outlive Shutdown; let them go.
 	defer close(release)
+	// A TCP listener that accepts and never speaks: gRPC's handshake hangs.
+	mute, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mute.Close()
+	go func() {
+		for {
+			c, err := mute.Accept()
+			if err != nil {
+				return
+			}
+			go func() { <-release; c.Close() }()
+		}
+	}()
 
-	for name, endpoint := range map[string]string{"closed port": closed, "no answer": stuck.URL} {
-		t.Run(name, func(t *testing.T) {
-			otlpEnv(t, endpoint, "http/protobuf")
+	for _, tc := range []struct{ name, endpoint, protocol string }{
+		{"closed port", closed, "http/protobuf"},
+		{"no answer", stuck.URL, "http/protobuf"},
+		{"grpc closed port", closed, "grpc"},
+		{"grpc no answer", "http://" + mute.Addr().String(), "grpc"},
+	} {
+		endpoint := tc.endpoint
+		t.Run(tc.name, func(t *testing.T) {
+			otlpEnv(t, endpoint, tc.protocol)
 			ctx := context.Background()
 			p, err := Setup(ctx, WithGlobals(false))
 			if err != nil {
