@@ -42,7 +42,7 @@ type Providers struct {
 // variables are unset (see "Queues" in the package documentation).
 const (
 	DefaultSpanQueueSize      = 131072 // OTEL_BSP_MAX_QUEUE_SIZE; SDK default 2048
-	DefaultLogQueueSize       = 262144 // OTEL_BLRP_MAX_QUEUE_SIZE, grown on demand; SDK default 2048
+	DefaultLogQueueSize       = 262144 // OTEL_BLRP_MAX_QUEUE_SIZE, allocated as needed; SDK default 2048
 	DefaultMaxExportBatchSize = 2048   // both; SDK default 512
 	DefaultScheduleDelay      = time.Second
 
@@ -66,7 +66,7 @@ var testExporters *struct {
 // A variable with a value Setup cannot use makes it return an error naming
 // the variable, the value (never for headers) and what is accepted, each
 // problem an [*EnvError], all of them joined. Call [Providers.Shutdown] on
-// every exit path to flush.
+// every exit path to flush, with a deadline (see Shutdown).
 func Setup(ctx context.Context, opts ...Option) (*Providers, error) {
 	c := newConfig(opts)
 	e := env{lookup: os.LookupEnv}
@@ -220,6 +220,13 @@ func (p *Providers) ForceFlush(ctx context.Context) error {
 // collection). It returns by ctx's deadline even when a backend is down;
 // errors are joined, each naming its signal and destination. Calls after the
 // first, and calls on a nil p, do nothing and return nil.
+//
+// Without a deadline (context.Background()) it waits for the exports in
+// flight, each bounded by OTEL_EXPORTER_OTLP_TIMEOUT (10 s by default,
+// retries included): with grpc and the backend down (port closed or not
+// answering) that is the whole timeout; with http/protobuf a closed port
+// fails at once and a backend that never answers takes the whole timeout;
+// the console view and "none" return at once.
 func (p *Providers) Shutdown(ctx context.Context) error {
 	if p == nil {
 		return nil

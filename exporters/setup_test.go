@@ -368,7 +368,7 @@ func TestShutdownHonoursDeadline(t *testing.T) {
 
 func TestSDKDisabled(t *testing.T) {
 	for _, viaProcess := range []bool{false, true} {
-		name := "WithEnv"
+		name := "testEnv"
 		if viaProcess {
 			name = "process"
 		}

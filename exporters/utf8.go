@@ -13,105 +13,98 @@ import (
 )
 
 // The OTLP exporters refuse a whole batch when one string in it is not
-// valid UTF-8 (protobuf's "string field contains invalid UTF-8"), so one
-// bad byte from any library sharing the providers would lose every span or
-// record exported with it. The export path therefore replaces invalid bytes
-// by U+FFFD, once, just before the exporter: a scan for the common, valid
-// case, a copy only of what needs a change.
+// valid UTF-8 (protobuf's "string field contains invalid UTF-8"), so one bad
+// byte from any library sharing the providers would lose every span or
+// record exported with it. The export path replaces invalid bytes by U+FFFD,
+// once, just before the exporter: a scan in the common, valid case, a copy
+// only of what needs a change. Each clean function returns its input
+// unchanged (and ok true) when it is valid.
 
-const replacement = string(utf8.RuneError)
-
-// cleanString returns s with every invalid byte sequence replaced.
-func cleanString(s string) string {
+func cleanString(s string) (string, bool) {
 	if utf8.ValidString(s) {
-		return s
+		return s, true
 	}
-	return strings.ToValidUTF8(s, replacement)
+	return strings.ToValidUTF8(s, string(utf8.RuneError)), false
 }
 
-// validValue reports whether every string in v (nested slices and maps
-// included, map keys too) is valid UTF-8.
-func validValue(v attribute.Value) bool {
+func cleanValue(v attribute.Value) (attribute.Value, bool) {
 	switch v.Type() {
 	case attribute.STRING:
-		return utf8.ValidString(v.AsString())
+		if s, ok := cleanString(v.AsString()); !ok {
+			return attribute.StringValue(s), false
+		}
 	case attribute.STRINGSLICE:
-		return !slices.ContainsFunc(v.AsStringSlice(), func(s string) bool { return !utf8.ValidString(s) })
+		ss, all := v.AsStringSlice(), true // a copy
+		for i := range ss {
+			var ok bool
+			ss[i], ok = cleanString(ss[i])
+			all = all && ok
+		}
+		if !all {
+			return attribute.StringSliceValue(ss), false
+		}
 	case attribute.SLICE:
-		return !slices.ContainsFunc(v.AsSlice(), func(e attribute.Value) bool { return !validValue(e) })
+		vs, all := v.AsSlice(), true
+		for i := range vs {
+			var ok bool
+			vs[i], ok = cleanValue(vs[i])
+			all = all && ok
+		}
+		if !all {
+			return attribute.SliceValue(vs...), false
+		}
 	case attribute.MAP:
-		return validKVs(v.AsMap())
-	}
-	return true
-}
-
-func validKVs(kvs []attribute.KeyValue) bool {
-	for _, kv := range kvs {
-		if !utf8.ValidString(string(kv.Key)) || !validValue(kv.Value) {
-			return false
+		if kvs, ok := cleanKVs(v.AsMap()); !ok {
+			return attribute.MapValue(kvs...), false
 		}
 	}
-	return true
-}
-
-// cleanValue returns v with its strings made valid.
-func cleanValue(v attribute.Value) attribute.Value {
-	if validValue(v) {
-		return v
-	}
-	switch v.Type() {
-	case attribute.STRING:
-		return attribute.StringValue(cleanString(v.AsString()))
-	case attribute.STRINGSLICE:
-		ss := v.AsStringSlice() // a copy
-		for i, s := range ss {
-			ss[i] = cleanString(s)
-		}
-		return attribute.StringSliceValue(ss)
-	case attribute.SLICE:
-		vs := v.AsSlice()
-		for i, e := range vs {
-			vs[i] = cleanValue(e)
-		}
-		return attribute.SliceValue(vs...)
-	case attribute.MAP:
-		return attribute.MapValue(cleanKVs(v.AsMap())...)
-	}
-	return v
+	return v, true
 }
 
 // cleanKVs returns kvs, or a cleaned copy when a key or value is invalid.
-func cleanKVs(kvs []attribute.KeyValue) []attribute.KeyValue {
-	if validKVs(kvs) {
-		return kvs
-	}
-	out := make([]attribute.KeyValue, len(kvs))
+func cleanKVs(kvs []attribute.KeyValue) ([]attribute.KeyValue, bool) {
+	var out []attribute.KeyValue
 	for i, kv := range kvs {
-		out[i] = attribute.KeyValue{Key: attribute.Key(cleanString(string(kv.Key))), Value: cleanValue(kv.Value)}
+		k, kok := cleanString(string(kv.Key))
+		v, vok := cleanValue(kv.Value)
+		if kok && vok {
+			if out != nil {
+				out[i] = kv
+			}
+			continue
+		}
+		if out == nil {
+			out = slices.Clone(kvs)
+		}
+		out[i] = attribute.KeyValue{Key: attribute.Key(k), Value: v}
 	}
-	return out
+	if out == nil {
+		return kvs, true
+	}
+	return out, false
 }
 
-func validScope(s instrumentation.Scope) bool {
-	return utf8.ValidString(s.Name) && utf8.ValidString(s.Version) && utf8.ValidString(s.SchemaURL) && validKVs(s.Attributes.ToSlice())
-}
-
-func cleanScope(s instrumentation.Scope) instrumentation.Scope {
-	if validScope(s) {
-		return s
+func cleanScope(s instrumentation.Scope) (instrumentation.Scope, bool) {
+	var ok [4]bool
+	s.Name, ok[0] = cleanString(s.Name)
+	s.Version, ok[1] = cleanString(s.Version)
+	s.SchemaURL, ok[2] = cleanString(s.SchemaURL)
+	attrs, ok3 := cleanKVs(s.Attributes.ToSlice())
+	if ok[3] = ok3; !ok3 {
+		s.Attributes = attribute.NewSet(attrs...)
 	}
-	s.Name, s.Version, s.SchemaURL = cleanString(s.Name), cleanString(s.Version), cleanString(s.SchemaURL)
-	s.Attributes = attribute.NewSet(cleanKVs(s.Attributes.ToSlice())...)
-	return s
+	return s, ok == [4]bool{true, true, true, true}
 }
 
 // cleanResource returns res with its attributes and schema URL made valid.
 // Setup cleans its resource once; spans and records carry that one.
 func cleanResource(res *resource.Resource) *resource.Resource {
-	if res == nil || (validKVs(res.Attributes()) && utf8.ValidString(res.SchemaURL())) {
+	attrs, aok := cleanKVs(res.Attributes())
+	url, uok := cleanString(res.SchemaURL())
+	if aok && uok {
 		return res
 	}
-	return resource.NewWithAttributes(cleanString(res.SchemaURL()), cleanKVs(res.Attributes())...)
+	return resource.NewWithAttributes(url, attrs...)
 }
 
 // cleanSpans returns spans, or a copy in which each span with an invalid
@@ -119,35 +112,17 @@ func cleanResource(res *resource.Resource) *resource.Resource {
 func cleanSpans(spans []sdktrace.ReadOnlySpan) []sdktrace.ReadOnlySpan {
 	var out []sdktrace.ReadOnlySpan
 	for i, s := range spans {
-		if validSpan(s) {
-			continue
+		if c, ok := cleanSpanOf(s); !ok {
+			if out == nil {
+				out = slices.Clone(spans)
+			}
+			out[i] = c
 		}
-		if out == nil {
-			out = slices.Clone(spans)
-		}
-		out[i] = newCleanSpan(s)
 	}
 	if out == nil {
 		return spans
 	}
 	return out
-}
-
-func validSpan(s sdktrace.ReadOnlySpan) bool {
-	if !utf8.ValidString(s.Name()) || !validKVs(s.Attributes()) || !utf8.ValidString(s.Status().Description) || !validScope(s.InstrumentationScope()) {
-		return false
-	}
-	for _, ev := range s.Events() {
-		if !utf8.ValidString(ev.Name) || !validKVs(ev.Attributes) {
-			return false
-		}
-	}
-	for _, l := range s.Links() {
-		if !validKVs(l.Attributes) {
-			return false
-		}
-	}
-	return true
 }
 
 // cleanSpan is a span with its strings made valid.
@@ -161,25 +136,34 @@ type cleanSpan struct {
 	scope  instrumentation.Scope
 }
 
-func newCleanSpan(s sdktrace.ReadOnlySpan) cleanSpan {
-	c := cleanSpan{
-		ReadOnlySpan: s,
-		name:         cleanString(s.Name()),
-		attrs:        cleanKVs(s.Attributes()),
-		events:       slices.Clone(s.Events()),
-		links:        slices.Clone(s.Links()),
-		status:       s.Status(),
-		scope:        cleanScope(s.InstrumentationScope()),
+func cleanSpanOf(s sdktrace.ReadOnlySpan) (cleanSpan, bool) {
+	c := cleanSpan{ReadOnlySpan: s, events: s.Events(), links: s.Links(), status: s.Status()}
+	var ok [5]bool
+	c.name, ok[0] = cleanString(s.Name())
+	c.attrs, ok[1] = cleanKVs(s.Attributes())
+	c.status.Description, ok[2] = cleanString(c.status.Description)
+	c.scope, ok[3] = cleanScope(s.InstrumentationScope())
+	ok[4] = true
+	for i, ev := range c.events {
+		name, nok := cleanString(ev.Name)
+		attrs, aok := cleanKVs(ev.Attributes)
+		if !nok || !aok {
+			if ok[4] {
+				c.events, ok[4] = slices.Clone(c.events), false
+			}
+			c.events[i].Name, c.events[i].Attributes = name, attrs
+		}
 	}
-	c.status.Description = cleanString(c.status.Description)
-	for i := range c.events {
-		c.events[i].Name = cleanString(c.events[i].Name)
-		c.events[i].Attributes = cleanKVs(c.events[i].Attributes)
+	cloned := false
+	for i, l := range c.links {
+		if attrs, lok := cleanKVs(l.Attributes); !lok {
+			if !cloned {
+				c.links, cloned, ok[4] = slices.Clone(c.links), true, false
+			}
+			c.links[i].Attributes = attrs
+		}
 	}
-	for i := range c.links {
-		c.links[i].Attributes = cleanKVs(c.links[i].Attributes)
-	}
-	return c
+	return c, ok == [5]bool{true, true, true, true, true}
 }
 
 func (s cleanSpan) Name() string                                { return s.name }
@@ -189,53 +173,49 @@ func (s cleanSpan) Links() []sdktrace.Link                      { return s.links
 func (s cleanSpan) Status() sdktrace.Status                     { return s.status }
 func (s cleanSpan) InstrumentationScope() instrumentation.Scope { return s.scope }
 
-//nolint:staticcheck // the deprecated accessor still reaches some exporters
+//nolint:staticcheck // the deprecated accessor is part of the interface
 func (s cleanSpan) InstrumentationLibrary() instrumentation.Library { return s.scope }
 
 // cleanRecords returns records, or a copy in which each record with an
 // invalid string (body, event name, severity text, attribute keys and
-// values) is replaced by a cleaned clone. The SDK gives no way to change a
-// record's scope: a logger name is a constant in code, and the rare invalid
-// one is left as it is.
+// values) is replaced by a cleaned clone. The log SDK gives no way to change
+// a record's scope: a logger name is a constant in code, and the rare
+// invalid one is left as it is.
 func cleanRecords(records []sdklog.Record) []sdklog.Record {
 	var out []sdklog.Record
 	for i := range records {
 		r := &records[i]
-		if validRecord(r) {
+		var ok [4]bool
+		var body attribute.Value
+		var name, sev string
+		body, ok[0] = cleanValue(r.Body())
+		name, ok[1] = cleanString(r.EventName())
+		sev, ok[2] = cleanString(r.SeverityText())
+		ok[3] = true
+		r.WalkAttributes(func(kv attribute.KeyValue) bool { // no allocation while valid
+			_, kok := cleanString(string(kv.Key))
+			_, vok := cleanValue(kv.Value)
+			ok[3] = kok && vok
+			return ok[3]
+		})
+		if ok == [4]bool{true, true, true, true} {
 			continue
 		}
+		attrs := make([]attribute.KeyValue, 0, r.AttributesLen())
+		r.WalkAttributes(func(kv attribute.KeyValue) bool { attrs = append(attrs, kv); return true })
+		attrs, _ = cleanKVs(attrs)
 		if out == nil {
 			out = slices.Clone(records)
 		}
-		out[i] = cleanRecord(r)
+		c := r.Clone()
+		c.SetBody(body)
+		c.SetEventName(name)
+		c.SetSeverityText(sev)
+		c.SetAttributes(attrs...)
+		out[i] = c
 	}
 	if out == nil {
 		return records
 	}
 	return out
-}
-
-func validRecord(r *sdklog.Record) bool {
-	ok := utf8.ValidString(r.EventName()) && utf8.ValidString(r.SeverityText()) && validValue(r.Body())
-	if ok {
-		r.WalkAttributes(func(kv attribute.KeyValue) bool {
-			ok = utf8.ValidString(string(kv.Key)) && validValue(kv.Value)
-			return ok
-		})
-	}
-	return ok
-}
-
-func cleanRecord(r *sdklog.Record) sdklog.Record {
-	c := r.Clone()
-	c.SetEventName(cleanString(r.EventName()))
-	c.SetSeverityText(cleanString(r.SeverityText()))
-	c.SetBody(cleanValue(r.Body()))
-	attrs := make([]attribute.KeyValue, 0, r.AttributesLen())
-	r.WalkAttributes(func(kv attribute.KeyValue) bool {
-		attrs = append(attrs, attribute.KeyValue{Key: attribute.Key(cleanString(string(kv.Key))), Value: cleanValue(kv.Value)})
-		return true
-	})
-	c.SetAttributes(attrs...)
-	return c
 }
