@@ -82,26 +82,9 @@
 // stdout), so WithConsole applies to it too.
 //
 // The view writes synchronously (simple processors), so nothing is lost and
-// nothing is buffered:
-//
-//	15:04:05.000 INFO typecheck: Step 3: begin type checking otelstep.step.number=3 otelstep.component=typecheck
-//	span compile (1.234ms) error: type error
-//	  step 3/5 [typecheck]
-//	  step 3 [typecheck] Step 3: begin type checking
-//	  step 3 [typecheck] WARN Step 3: slow
-//	  event cache miss key="a b"
-//	gauge otelstep.run.progress{otelstep.run=compile} = 0.6
-//	gauge otelstep.run.steps{otelstep.run=compile} = 3 {step}
-//
-// A log record is one line, "time LEVEL scope: body key=val ...", when it is
-// emitted. A span is one line, name and duration (and error status), when it
-// ends, followed by one indented line per event: an otelstep.step event as
-// "step N/TOTAL [component]", an otelstep.log event as
-// "step N [component] message" (the severity before the message unless
-// INFO), any other event as "event name key=val ...". Metrics print at
-// Shutdown (and [Providers.ForceFlush]) only: the last value of every gauge
-// and sum, and the count and sum of histograms, one line per series, sorted.
-// Values that contain spaces, quotes, '=' or ',' are quoted.
+// nothing is buffered: a line per log record when emitted, a line per span
+// and one per event when it ends, the last metric values at Shutdown and
+// [Providers.ForceFlush] (the format: package otelstep/console).
 //
 // # Resource
 //

@@ -104,9 +104,10 @@ func Setup(ctx context.Context, opts ...Option) (*Providers, error) {
 		return nil, errors.Join(err, p.shutdownAll(ctx))
 	}
 
-	// autoexport picks each exporter (otlp, none, prometheus; the console
-	// fallback when nothing is configured); an explicit "console" is the
-	// console view, not autoexport's JSON.
+	// autoexport builds the exporter each variable names (otlp, none,
+	// prometheus); the console view serves "console" (not autoexport's JSON)
+	// and the fallback when nothing is configured, a rule over all three
+	// signals that plan decides.
 	tpOpts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res), sdktrace.WithRawSpanLimits(spanLimits())}
 	var spanExp sdktrace.SpanExporter
 	switch {
