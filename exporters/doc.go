@@ -106,12 +106,8 @@
 // errors name the signal and destination, for example
 // "exporters: traces to otlp http/protobuf http://collector:4318/v1/traces: context deadline exceeded".
 //
-// Give it a deadline. Without one it waits for the exports in flight, each
-// bounded only by the exporter's OTEL_EXPORTER_OTLP_TIMEOUT (10 s by
-// default, retries included): with grpc and the backend down (port closed
-// or not answering) it takes that long; with http/protobuf a closed port
-// fails at once, a backend that accepts and never answers takes that long;
-// the console view and "none" return at once.
+// Give it a deadline: without one, with the backend down, it may wait for
+// the exporters' timeout per protocol, as [Providers.Shutdown] says.
 //
 // # Queues
 //
@@ -131,7 +127,7 @@
 // fits in the queue: 100,000 otelstep steps from 8 goroutines in a tight
 // loop (Run.Start, Step.Log, Step.End: 1 span and 2 log records a step) all
 // arrive, at a real Jaeger and at an in-process OTLP/HTTP server, at about
-// 640 MiB peak RSS for the burst process.
+// 400 MiB peak RSS for the burst process (scripts/burst-figure.sh).
 //
 // Memory: the span queue is the SDK's, a channel of 131,072 interface
 // values (2 MiB allocated at start) holding ended spans of about 1-2 KiB
