@@ -69,7 +69,7 @@ func emitSample(ctx context.Context, t *testing.T, p *Providers) {
 func TestConsoleFallback(t *testing.T) {
 	var buf bytes.Buffer
 	ctx := context.Background()
-	p, err := Setup(ctx, WithEnv(MapEnv(nil)), WithConsole(&buf), WithGlobals(false), WithServiceName("svc"))
+	p, err := Setup(ctx, testEnv(t, nil), WithConsole(&buf), WithGlobals(false), WithServiceName("svc"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,11 +103,11 @@ func TestConsoleFallback(t *testing.T) {
 func TestExplicitConsoleAndNone(t *testing.T) {
 	var buf bytes.Buffer
 	ctx := context.Background()
-	p, err := Setup(ctx, WithConsole(&buf), WithGlobals(false), WithEnv(MapEnv(map[string]string{
+	p, err := Setup(ctx, WithConsole(&buf), WithGlobals(false), testEnv(t, map[string]string{
 		"OTEL_TRACES_EXPORTER":  "console",
 		"OTEL_METRICS_EXPORTER": "none",
 		"OTEL_LOGS_EXPORTER":    "none",
-	})))
+	}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +124,7 @@ func TestExplicitConsoleAndNone(t *testing.T) {
 func TestConsoleForceFlushPrintsGauges(t *testing.T) {
 	var buf bytes.Buffer
 	ctx := context.Background()
-	p, err := Setup(ctx, WithEnv(MapEnv(nil)), WithConsole(&buf), WithGlobals(false))
+	p, err := Setup(ctx, testEnv(t, nil), WithConsole(&buf), WithGlobals(false))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,11 @@
 //	if err != nil {
 //		return err // names the variable, its value and what is accepted
 //	}
-//	defer p.Shutdown(context.WithoutCancel(ctx)) // give it a deadline
+//	defer func() {
+//		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+//		defer cancel()
+//		_ = p.Shutdown(sctx) // without a deadline it may wait 10 s: see Shutdown
+//	}()
 //
 // # Environment
 //
@@ -30,8 +34,11 @@
 //     http/protobuf (default) or grpc.
 //   - OTEL_EXPORTER_OTLP_ENDPOINT and the per-signal _ENDPOINT forms: an http
 //     or https URL with a host (for grpc also host:port and unix:///path).
-//     For http/protobuf the general endpoint is a base to which /v1/traces,
-//     /v1/metrics, /v1/logs are appended; a per-signal endpoint is used as is.
+//     For http/protobuf the general endpoint is a base to whose path
+//     /v1/traces, /v1/metrics, /v1/logs are appended; a per-signal endpoint
+//     is used as is. The OTLP exporters drop the user information and the
+//     query string; messages print the URL the requests really go to, and
+//     never a password, a query string or a header value.
 //   - OTEL_EXPORTER_OTLP_HEADERS and per-signal forms: key=value pairs,
 //     comma-separated, values percent-encoded. Header values are never
 //     printed, in errors or on the console.
@@ -52,6 +59,9 @@
 //   - OTEL_EXPORTER_PROMETHEUS_HOST and _PORT when metrics use prometheus.
 //   - OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES, see Resource below.
 //
+// The OTLP, Prometheus, none and fallback exporters are chosen by
+// go.opentelemetry.io/contrib/exporters/autoexport ("none" attaches
+// nothing: autoexport's IsNone* functions); "console" is this package's view.
 // Every unusable value is an [*EnvError], all of them joined into Setup's
 // error, for example:
 //
@@ -72,26 +82,9 @@
 // stdout), so WithConsole applies to it too.
 //
 // The view writes synchronously (simple processors), so nothing is lost and
-// nothing is buffered:
-//
-//	15:04:05.000 INFO typecheck: Step 3: begin type checking otelstep.step.number=3 otelstep.component=typecheck
-//	span compile (1.234ms) error: type error
-//	  step 3/5 [typecheck]
-//	  step 3 [typecheck] Step 3: begin type checking
-//	  step 3 [typecheck] WARN Step 3: slow
-//	  event cache miss key="a b"
-//	gauge otelstep.run.progress{otelstep.run=compile} = 0.6
-//	gauge otelstep.run.steps{otelstep.run=compile} = 3 {step}
-//
-// A log record is one line, "time LEVEL scope: body key=val ...", when it is
-// emitted. A span is one line, name and duration (and error status), when it
-// ends, followed by one indented line per event: an otelstep.step event as
-// "step N/TOTAL [component]", an otelstep.log event as
-// "step N [component] message" (the severity before the message unless
-// INFO), any other event as "event name key=val ...". Metrics print at
-// Shutdown (and [Providers.ForceFlush]) only: the last value of every gauge
-// and sum, and the count and sum of histograms, one line per series, sorted.
-// Values that contain spaces, quotes, '=' or ',' are quoted.
+// nothing is buffered: a line per log record when emitted, a line per span
+// and one per event when it ends, the last metric values at Shutdown and
+// [Providers.ForceFlush] (the format: package otelstep/console).
 //
 // # Resource
 //
@@ -113,6 +106,9 @@
 // errors name the signal and destination, for example
 // "exporters: traces to otlp http/protobuf http://collector:4318/v1/traces: context deadline exceeded".
 //
+// Give it a deadline: without one, with the backend down, it may wait for
+// the exporters' timeout per protocol, as [Providers.Shutdown] says.
+//
 // # Queues
 //
 // While a backend is slow or down, spans and log records wait in the batch
@@ -131,18 +127,22 @@
 // fits in the queue: 100,000 otelstep steps from 8 goroutines in a tight
 // loop (Run.Start, Step.Log, Step.End: 1 span and 2 log records a step) all
 // arrive, at a real Jaeger and at an in-process OTLP/HTTP server, at about
-// 640 MiB peak RSS for the burst process.
+// 400 MiB peak RSS for the burst process (scripts/burst-figure.sh).
 //
-// Memory: the span queue is the SDK's, a channel of pointers (1 MiB empty)
-// holding ended spans of about 1-2 KiB each with their events. The log queue
-// is this package's own batching processor, which works as the SDK's
-// BatchProcessor does (batches, an export at a time, the oldest record
-// dropped when full, OTEL_BLRP_* honoured) but grows with the load and gives
-// its memory back once drained: the SDK's allocates its whole ring at start,
-// about 600 bytes a slot, which for a queue that holds a burst would cost
-// every idle service 150 MiB. Setup's providers take about 2 MiB when idle.
-// Lower OTEL_BLRP_MAX_QUEUE_SIZE and OTEL_BSP_MAX_QUEUE_SIZE to cap what a
-// burst may take in a small container.
+// Memory: the span queue is the SDK's, a channel of 131,072 interface
+// values (2 MiB allocated at start) holding ended spans of about 1-2 KiB
+// each with their events. The log queue is this package's batching
+// processor. It behaves as the SDK's BatchProcessor does (batches of
+// OTEL_BLRP_MAX_EXPORT_BATCH_SIZE when one is full or every
+// OTEL_BLRP_SCHEDULE_DELAY, one export at a time, each bounded by
+// OTEL_BLRP_EXPORT_TIMEOUT, the oldest record dropped when full, an emit
+// never waiting on an export); it differs in memory: the SDK allocates its
+// whole ring at start (about 600 bytes a slot, 150 MiB for 262,144), this
+// one allocates it in chunks of 512 records as records arrive, never more
+// than the maximum, and gives each chunk back once drained, so an idle
+// service holds at most two chunks. Drops are counted in [Providers.Stats]
+// rather than logged. Lower OTEL_BLRP_MAX_QUEUE_SIZE and
+// OTEL_BSP_MAX_QUEUE_SIZE to cap what a burst may take in a small container.
 //
 // # Attribute limits
 //
@@ -155,10 +155,21 @@
 // that a collector refuses (gRPC's 4 MiB) or a Jaeger page unusable. The
 // span limit comes from the SPAN variable, else the general one; the log
 // limit from the LOGRECORD variable, else the general one (the log SDK reads
-// only its own). Setup applies the limit also to span event attributes,
-// which the SDK leaves whole (otelstep's log.message), at export. Log record
-// bodies are not attributes and are not truncated: an otelstep message is
-// sent whole as the body of its record.
+// only its own). The SDK does not cut span event attributes; otelstep cuts
+// the log.message it copies onto its events itself. Log record bodies are
+// not attributes and are not truncated: an otelstep message is sent whole as
+// the body of its record.
+//
+// # Strings
+//
+// The OTLP exporters refuse a whole batch when one string in it is not valid
+// UTF-8, so the export path replaces invalid bytes by U+FFFD in every span
+// and log record, whoever made it: names, attribute keys and values (nested
+// slices and maps too), event names, status descriptions, bodies, severity
+// texts, span scopes and the resource. A batch without an invalid string
+// costs a scan; only a span or record that needs it is copied. The one
+// string left as it is: the scope (logger name) of a log record, which the
+// log SDK gives no way to change.
 //
 // # Errors and lost telemetry
 //
@@ -168,15 +179,17 @@
 // the handler given by [WithErrorHandler], and rate-limits: the first error
 // of each kind (an export of one signal to one destination; other errors
 // by their text, numbers aside) is written at once, naming the signal and
-// destination; repeats are counted and summarised once per
+// destination (also the metric reader's, which reach the handler
+// unwrapped); repeats are counted and summarised once per
 // [DefaultErrorInterval] (30 s), and once more at Shutdown:
 //
 //	exporters: traces to otlp http/protobuf http://127.0.0.1:4318/v1/traces: export failed: traces export: Post "…": connect: connection refused (repeats are counted, summarised every 30s)
 //	exporters: 41 more export errors for traces to otlp http/protobuf http://127.0.0.1:4318/v1/traces since 10:00:01 (last: …)
 //
-// Header values (OTEL_EXPORTER_OTLP_HEADERS and per-signal forms) are
-// replaced by "<redacted>" wherever they would appear in that output or in
-// the errors ForceFlush and Shutdown return.
+// Header values (OTEL_EXPORTER_OTLP_HEADERS and per-signal forms) and the
+// user information and query strings of the endpoints are replaced by
+// "<redacted>" wherever they would appear in that output or in the errors
+// ForceFlush and Shutdown return.
 //
 // [Providers.Stats] counts spans and log records from end or emission to
 // export: exported, failed (the export call returned an error, after the
@@ -186,4 +199,17 @@
 // When anything was lost Shutdown writes one line:
 //
 //	exporters: lost 1234 of 100000 spans (1234 dropped, 0 failed) and 0 of 200000 log records (0 dropped, 0 failed); dropped: queue full or Shutdown deadline, failed: export error
+//
+// # Files
+//
+//   - setup.go: Setup, the providers, Shutdown and ForceFlush.
+//   - options.go: the options of Setup.
+//   - env.go: validation of every OTEL_* value, with errors naming variable, value and accepted forms.
+//   - resource.go: the resource, options as defaults the environment overrides.
+//   - limits.go: the attribute length default and the limit variables the SDK misreads.
+//   - logqueue.go: the bounded, lazily allocated log queue (the SDK's preallocates).
+//   - utf8.go: invalid UTF-8 made U+FFFD at export (OTLP refuses the whole batch).
+//   - stats.go: the lost-telemetry accounting ([Providers.Stats], the Shutdown line).
+//   - errlimit.go: the rate-limited error handler and the redaction of secrets.
+//   - console.go: the readable console view.
 package exporters

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"path"
 	"strconv"
 	"strings"
 )
@@ -369,9 +370,12 @@ func validHeaderKey(k string) bool {
 	return true
 }
 
-// redactURL hides a password in a URL's user information, also in a URL
-// that does not parse.
+// redactURL hides a password in a URL's user information and its query
+// string, also in a URL that does not parse.
 func redactURL(v string) string {
+	if before, _, ok := strings.Cut(v, "?"); ok {
+		return redactURL(before) + "?<redacted>"
+	}
 	u, err := url.Parse(v)
 	if err == nil {
 		if u.User == nil {
@@ -409,21 +413,36 @@ func errText(err error) string {
 	return err.Error()
 }
 
-// target describes where an OTLP signal goes, for error messages: protocol
-// and endpoint, password redacted.
+// target describes where an OTLP signal goes, for messages: protocol and
+// the URL the exporter really uses, as the OTLP exporters derive it (for
+// http/protobuf the general endpoint's path joined with /v1/<signal>), so
+// without user information, query string or fragment.
 func (e env) target(s signal) string {
 	proto := e.protocol(s)
-	if v := e.get("OTEL_EXPORTER_OTLP_" + s.upper + "_ENDPOINT"); v != "" {
-		return "otlp " + proto + " " + redactURL(v)
+	v, base := e.get("OTEL_EXPORTER_OTLP_"+s.upper+"_ENDPOINT"), false
+	if v == "" {
+		v, base = e.get("OTEL_EXPORTER_OTLP_ENDPOINT"), true
 	}
-	if v := e.get("OTEL_EXPORTER_OTLP_ENDPOINT"); v != "" {
-		if proto == protoHTTP {
-			return "otlp " + proto + " " + strings.TrimRight(redactURL(v), "/") + "/v1/" + s.name
-		}
-		return "otlp " + proto + " " + redactURL(v)
+	switch {
+	case v == "" && proto == protoGRPC:
+		return "otlp grpc localhost:4317 (default endpoint)"
+	case v == "":
+		return "otlp http/protobuf http://localhost:4318/v1/" + s.name + " (default endpoint)"
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		// A gRPC host:port or unix: target: the part before any query.
+		v, _, _ = strings.Cut(redactURL(v), "?")
+		return "otlp " + proto + " " + v
 	}
 	if proto == protoGRPC {
-		return "otlp grpc localhost:4317 (default endpoint)"
+		return "otlp grpc " + u.Scheme + "://" + u.Host
 	}
-	return "otlp http/protobuf localhost:4318/v1/" + s.name + " (default endpoint)"
+	p := u.Path
+	if base {
+		p = path.Join(p, "/v1/"+s.name)
+	} else if p == "" {
+		p = "/"
+	}
+	return "otlp " + proto + " " + u.Scheme + "://" + u.Host + p
 }

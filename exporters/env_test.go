@@ -62,7 +62,7 @@ func TestBadValues(t *testing.T) {
 				env[k] = v
 			}
 			var console bytes.Buffer
-			p, err := Setup(context.Background(), WithEnv(MapEnv(env)), WithGlobals(false), WithConsole(&console))
+			p, err := Setup(context.Background(), testEnv(t, env), WithGlobals(false), WithConsole(&console))
 			if err == nil {
 				_ = p.Shutdown(context.Background())
 				t.Fatal("Setup succeeded")
@@ -92,10 +92,10 @@ func TestBadValues(t *testing.T) {
 }
 
 func TestBadValuesJoined(t *testing.T) {
-	_, err := Setup(context.Background(), WithGlobals(false), WithEnv(MapEnv(map[string]string{
+	_, err := Setup(context.Background(), WithGlobals(false), testEnv(t, map[string]string{
 		"OTEL_TRACES_EXPORTER":        "jaegr",
 		"OTEL_METRIC_EXPORT_INTERVAL": "1m",
-	})))
+	}))
 	if err == nil {
 		t.Fatal("Setup succeeded")
 	}
@@ -145,7 +145,7 @@ func TestPlan(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := env{lookup: MapEnv(tt.env)}
+			e := env{lookup: mapEnv(tt.env)}
 			if d, err := e.sdkDisabled(); d || err != nil {
 				t.Fatalf("sdkDisabled = %v, %v", d, err)
 			}
@@ -163,11 +163,31 @@ func TestPlan(t *testing.T) {
 
 // clearOTelEnv empties every OTEL_ variable of the process for the test, so
 // the machine's environment cannot change the outcome.
-func clearOTelEnv(t *testing.T) {
+func clearOTelEnv(t testing.TB) {
 	t.Helper()
 	for _, kv := range os.Environ() {
 		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "OTEL_") {
 			t.Setenv(k, "")
 		}
+	}
+}
+
+// testEnv sets the process environment to exactly m (every other OTEL_
+// variable empty) for the test, and returns an option that does nothing: it
+// stands where the environment is read, in Setup's argument list.
+func testEnv(t testing.TB, m map[string]string) Option {
+	t.Helper()
+	clearOTelEnv(t)
+	for k, v := range m {
+		t.Setenv(k, v)
+	}
+	return optionFunc(func(c config) config { return c })
+}
+
+// mapEnv returns a lookup function over m, for unit tests of env.
+func mapEnv(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) {
+		v, ok := m[k]
+		return v, ok
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"go.opentelemetry.io/otel"
 )
@@ -29,6 +30,7 @@ type errorLimiter struct {
 	write    func(string) // one line, without the newline
 	user     otel.ErrorHandler
 	redact   func(string) string
+	metrics  string // the metrics destination, for the periodic reader's errors
 	now      func() time.Time
 
 	mu     sync.Mutex
@@ -63,7 +65,7 @@ func (e *SummaryError) Error() string {
 	return fmt.Sprintf("exporters: %d more errors: %s since %s (last: %s)", e.Count, e.Kind, e.Since.Format("15:04:05"), e.Last)
 }
 
-func newErrorLimiter(interval time.Duration, write func(string), user otel.ErrorHandler, redact func(string) string) *errorLimiter {
+func newErrorLimiter(interval time.Duration, write func(string), user otel.ErrorHandler, redact func(string) string, metrics string) *errorLimiter {
 	if interval <= 0 {
 		interval = DefaultErrorInterval
 	}
@@ -72,6 +74,7 @@ func newErrorLimiter(interval time.Duration, write func(string), user otel.Error
 		write:    write,
 		user:     user,
 		redact:   redact,
+		metrics:  metrics,
 		now:      time.Now,
 		kinds:    map[string]*errorKind{},
 	}
@@ -87,10 +90,16 @@ func (l *errorLimiter) Handle(err error) {
 	msg := l.redact(err.Error())
 	key, label := "", ""
 	var ee *exportError
-	if errors.As(err, &ee) {
+	switch {
+	case errors.As(err, &ee):
 		label = ee.signal + " to " + ee.target
 		key = "export " + label
-	} else {
+	case strings.HasPrefix(msg, "failed to upload metrics") || strings.HasPrefix(msg, "failed to upload incomplete metrics"):
+		// The OTLP metric exporters' errors, from the periodic reader, which
+		// hides its exporter from a wrapper.
+		label = sigMetrics.name + " to " + l.metrics
+		key = "export " + label
+	default:
 		key = digits.ReplaceAllString(msg, "#")
 	}
 
@@ -178,35 +187,53 @@ func (l *errorLimiter) close() {
 	l.flush()
 }
 
+// shorten cuts s to at most n bytes, on a character boundary.
 func shorten(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	return truncateString(s, n) + "…"
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
-// headerSecrets returns a function replacing the values of the OTLP header
-// variables, wherever they appear, by "<redacted>".
-func headerSecrets(e env) func(string) string {
+// secrets returns a function replacing, wherever they appear, the values of
+// the OTLP header variables and the user information and query strings of
+// the endpoint variables (the exporters' own errors print request URLs
+// whole) by "<redacted>".
+func secrets(e env) func(string) string {
 	var secrets []string
-	keys := []string{"OTEL_EXPORTER_OTLP_HEADERS"}
-	for _, s := range signals {
-		keys = append(keys, "OTEL_EXPORTER_OTLP_"+s.upper+"_HEADERS")
+	add := func(raw string) {
+		dec, err := url.PathUnescape(raw)
+		if err != nil {
+			dec = raw
+		}
+		for _, s := range append([]string{raw, dec}, strings.Fields(dec)...) {
+			if len(s) >= 4 {
+				secrets = append(secrets, s)
+			}
+		}
 	}
-	for _, k := range keys {
-		for entry := range strings.SplitSeq(e.get(k), ",") {
-			_, v, ok := strings.Cut(entry, "=")
-			if !ok {
-				continue
+	for _, s := range append([]signal{{}}, signals...) {
+		pre := "OTEL_EXPORTER_OTLP_"
+		if s.upper != "" {
+			pre += s.upper + "_"
+		}
+		for entry := range strings.SplitSeq(e.get(pre+"HEADERS"), ",") {
+			if _, v, ok := strings.Cut(entry, "="); ok {
+				add(strings.TrimSpace(v))
 			}
-			raw := strings.TrimSpace(v)
-			dec, err := url.PathUnescape(raw)
-			if err != nil {
-				dec = raw
+		}
+		if u, err := url.Parse(e.get(pre + "ENDPOINT")); err == nil {
+			if u.RawQuery != "" {
+				secrets = append(secrets, "?"+u.RawQuery)
+				add(u.RawQuery)
 			}
-			for _, s := range append([]string{raw, dec}, strings.Fields(dec)...) {
-				if len(s) >= 4 {
-					secrets = append(secrets, s)
+			if u.User != nil {
+				add(u.User.String())
+				if pw, ok := u.User.Password(); ok {
+					add(pw)
 				}
 			}
 		}
@@ -220,6 +247,5 @@ func headerSecrets(e env) func(string) string {
 	for _, s := range secrets {
 		pairs = append(pairs, s, "<redacted>")
 	}
-	r := strings.NewReplacer(pairs...)
-	return r.Replace
+	return strings.NewReplacer(pairs...).Replace
 }

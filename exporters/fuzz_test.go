@@ -19,9 +19,10 @@ import (
 // f.Add calls and testdata/fuzz/<FuzzName>/) under a plain go test, and for a
 // bounded time under scripts/fuzz.sh.
 //
-// The fuzzed values reach Setup only through WithEnv. The OTLP exporters
-// read the process environment, which FuzzSetupEnv pins to a loopback
-// endpoint, so fuzzing never sends anything beyond 127.0.0.1.
+// FuzzSetupEnv sets the fuzzed values in the process environment, with a
+// loopback endpoint unless an input sets one, and skips inputs whose
+// endpoint is not a loopback IP URL, so fuzzing never sends anything beyond
+// 127.0.0.1.
 //
 // The TLS file variables (OTEL_EXPORTER_OTLP_CERTIFICATE and friends) are left
 // out: their values are paths that Setup reads, and a fuzzer must not read
@@ -189,7 +190,7 @@ func FuzzEnvPlan(f *testing.F) {
 	fuzzSeeds(f)
 	f.Fuzz(func(t *testing.T, i1 uint8, v1 string, i2 uint8, v2 string) {
 		m := fuzzEnv(i1, v1, i2, v2)
-		e := env{lookup: MapEnv(m)}
+		e := env{lookup: mapEnv(m)}
 		if _, err := e.sdkDisabled(); err != nil {
 			checkEnvErrors(t, err)
 		}
@@ -237,10 +238,28 @@ func FuzzSetupEnv(f *testing.F) {
 	f.Fuzz(func(t *testing.T, i1 uint8, v1 string, i2 uint8, v2 string) {
 		assertLoopbackOnly(t)
 		m := fuzzEnv(i1, v1, i2, v2)
+		for _, k := range []string{"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TIMEOUT"} {
+			if _, ok := m[k]; !ok {
+				m[k] = os.Getenv(k) // the pinned value
+			}
+		}
+		for k, v := range m {
+			if strings.ContainsRune(v, 0) {
+				t.Skip("a NUL byte cannot be in the environment")
+			}
+			if strings.HasSuffix(k, "_ENDPOINT") && strings.TrimSpace(v) != "" {
+				u, err := url.Parse(strings.TrimSpace(v))
+				if err != nil || net.ParseIP(u.Hostname()) == nil || !net.ParseIP(u.Hostname()).IsLoopback() {
+					t.Skip("endpoint off the loopback interface")
+				}
+			}
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		start := time.Now()
-		p, err := Setup(ctx, WithEnv(MapEnv(m)), WithGlobals(false), WithConsole(io.Discard))
+		opt := testEnv(t, m)
+		assertLoopbackOnly(t)
+		p, err := Setup(ctx, opt, WithGlobals(false), WithConsole(io.Discard))
 		if d := time.Since(start); d > 3*time.Second {
 			t.Errorf("Setup took %v", d)
 		}

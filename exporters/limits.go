@@ -2,21 +2,19 @@ package exporters
 
 import (
 	"os"
-	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
-	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
 // DefaultAttributeValueLengthLimit is the attribute value length limit, in
-// characters, that [Setup] applies to spans, span events and log records
-// when none of OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT,
+// characters, that [Setup] applies to span and log record attributes when
+// none of OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT,
 // OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT and
 // OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT is set (the SDK's own default
-// is unlimited).
+// is unlimited). The SDK does not apply it to span event attributes;
+// otelstep cuts the log.message it puts on its events itself.
 const DefaultAttributeValueLengthLimit = 8192
 
 const (
@@ -67,96 +65,4 @@ func logValueLengthLimit() int {
 		return n
 	}
 	return DefaultAttributeValueLengthLimit
-}
-
-// truncateEvents returns spans whose event attribute values are at most
-// limit characters long. Spans that need no change are returned as they
-// are; the slice is copied only when one does.
-func truncateEvents(spans []sdktrace.ReadOnlySpan, limit int) []sdktrace.ReadOnlySpan {
-	var out []sdktrace.ReadOnlySpan
-	for i, s := range spans {
-		evs := s.Events()
-		j := slices.IndexFunc(evs, func(ev sdktrace.Event) bool { return attrsTooLong(ev.Attributes, limit) })
-		if j < 0 {
-			continue
-		}
-		if out == nil {
-			out = append(make([]sdktrace.ReadOnlySpan, 0, len(spans)), spans...)
-		}
-		cp := make([]sdktrace.Event, len(evs))
-		copy(cp, evs)
-		for k := j; k < len(cp); k++ {
-			if attrsTooLong(cp[k].Attributes, limit) {
-				attrs := make([]attribute.KeyValue, len(cp[k].Attributes))
-				for a, kv := range cp[k].Attributes {
-					attrs[a] = attribute.KeyValue{Key: kv.Key, Value: truncateValue(kv.Value, limit)}
-				}
-				cp[k].Attributes = attrs
-			}
-		}
-		out[i] = truncatedSpan{ReadOnlySpan: s, events: cp}
-	}
-	if out == nil {
-		return spans
-	}
-	return out
-}
-
-// truncatedSpan is a span with its events replaced.
-type truncatedSpan struct {
-	sdktrace.ReadOnlySpan
-	events []sdktrace.Event
-}
-
-// Events returns the span's events with their attribute values cut.
-func (s truncatedSpan) Events() []sdktrace.Event { return s.events }
-
-// attrsTooLong reports whether a string or string slice value is longer
-// than limit bytes (a cheap upper bound of its length in characters).
-func attrsTooLong(kvs []attribute.KeyValue, limit int) bool {
-	for _, kv := range kvs {
-		switch kv.Value.Type() {
-		case attribute.STRING:
-			if len(kv.Value.AsString()) > limit {
-				return true
-			}
-		case attribute.STRINGSLICE:
-			for _, s := range kv.Value.AsStringSlice() {
-				if len(s) > limit {
-					return true
-				}
-			}
-		}
-	}
-	return false
-}
-
-// truncateValue truncates strings to limit characters (runes), as the SDK
-// does for span attributes.
-func truncateValue(v attribute.Value, limit int) attribute.Value {
-	switch v.Type() {
-	case attribute.STRING:
-		return attribute.StringValue(truncateString(v.AsString(), limit))
-	case attribute.STRINGSLICE:
-		ss := v.AsStringSlice()
-		for i, s := range ss {
-			ss[i] = truncateString(s, limit)
-		}
-		return attribute.StringSliceValue(ss)
-	}
-	return v
-}
-
-func truncateString(s string, limit int) string {
-	if len(s) <= limit {
-		return s
-	}
-	n := 0
-	for i := range s {
-		if n == limit {
-			return strings.ToValidUTF8(s[:i], string(utf8.RuneError))
-		}
-		n++
-	}
-	return s
 }

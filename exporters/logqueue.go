@@ -11,16 +11,19 @@ import (
 )
 
 // logBatcher is a batching sdklog.Processor like the SDK's BatchProcessor,
-// with one difference: its queue grows with the load, up to max records, and
-// shrinks back when drained. The SDK allocates its whole ring at start, about
-// 600 bytes a slot, so a queue large enough for a burst would cost every
-// service that much memory while idle; this one costs it only during the
-// burst.
+// with one difference: its ring of max slots is allocated lazily, a chunk
+// of chunkSize slots when a record is first written to it, and each chunk
+// is given back as soon as the oldest record leaves it. The SDK allocates
+// its whole ring at start, about 600 bytes a slot, so a queue large enough
+// for a burst would cost every service that much memory while idle; this
+// one costs it only during the burst, never more than the max slots, and
+// growing costs one chunk allocation (no copy).
 //
-// As the SDK's, it never blocks OnEmit on an export: a full queue drops its
-// oldest record. Records are exported from one goroutine, in batches of up
-// to batch, when a batch is full or every interval, each export bounded by
-// timeout; errors go to otel.Handle.
+// As the SDK's, it never blocks OnEmit on an export: a full queue (max
+// records) drops its oldest record, in O(1), by overwriting it. Records are
+// exported from one goroutine, in batches of up to batch, when a batch is
+// full or every interval, each export bounded by timeout; errors go to
+// otel.Handle.
 type logBatcher struct {
 	exp      sdklog.Exporter
 	max      int
@@ -28,10 +31,13 @@ type logBatcher struct {
 	interval time.Duration
 	timeout  time.Duration
 
-	mu     sync.Mutex
-	queue  []sdklog.Record // queue[head:] waits, oldest first
-	head   int
-	closed bool
+	mu      sync.Mutex
+	chunks  [][]sdklog.Record // the ring's max slots: chunk c holds slots c*chunkSize...; nil until written
+	spare   []sdklog.Record   // one released chunk, kept for reuse
+	cs      int               // chunk size: min(chunkSize, max)
+	head, n int               // slot of the oldest record; records waiting
+	dropped uint64            // overwritten by newer records (tests)
+	closed  bool
 
 	exporting chan struct{}   // held while exporting: one export at a time, as exporters require
 	buf       []sdklog.Record // the batch being exported, while exporting is held
@@ -41,17 +47,20 @@ type logBatcher struct {
 	stopped chan struct{} // closed when the loop has returned
 }
 
-// shrinkBelow is the queue capacity, in batches, above which a drained queue
-// gives its memory back.
-const shrinkBelow = 4
+// chunkSize is the ring's unit of allocation, in records (about 300 KiB).
+const chunkSize = 512
 
-func newLogBatcher(exp sdklog.Exporter, max, batch int, interval, timeout time.Duration) *logBatcher {
+func newLogBatcher(exp sdklog.Exporter, size, batch int, interval, timeout time.Duration) *logBatcher {
+	size = max(size, 1)
+	cs := min(chunkSize, size)
 	b := &logBatcher{
 		exp:       exp,
-		max:       max,
-		batch:     min(batch, max),
+		max:       size,
+		batch:     max(1, min(batch, size)),
 		interval:  interval,
 		timeout:   timeout,
+		chunks:    make([][]sdklog.Record, (size+cs-1)/cs),
+		cs:        cs,
 		kick:      make(chan struct{}, 1),
 		exporting: make(chan struct{}, 1),
 		stop:      make(chan struct{}),
@@ -69,15 +78,15 @@ func (b *logBatcher) OnEmit(_ context.Context, r *sdklog.Record) error {
 		b.mu.Unlock()
 		return nil
 	}
-	if len(b.queue)-b.head >= b.max {
-		b.queue[b.head] = sdklog.Record{} // drop the oldest, as the SDK does
-		b.head++
-		if b.head > len(b.queue)/2 {
-			b.compact() // a long outage must not grow the array with dropped slots
-		}
+	if b.n == b.max { // full: the newest replaces the oldest
+		*b.slot(b.head) = rec
+		b.dropped++
+		b.advance()
+	} else {
+		*b.slot((b.head + b.n) % b.max) = rec
+		b.n++
 	}
-	b.queue = append(b.queue, rec)
-	n := len(b.queue) - b.head
+	n := b.n
 	b.mu.Unlock()
 	if n >= b.batch {
 		select {
@@ -86,6 +95,46 @@ func (b *logBatcher) OnEmit(_ context.Context, r *sdklog.Record) error {
 		}
 	}
 	return nil
+}
+
+// slot returns ring slot i, allocating its chunk if needed. The caller holds
+// mu.
+func (b *logBatcher) slot(i int) *sdklog.Record {
+	c := i / b.cs
+	if b.chunks[c] == nil {
+		size := min(b.cs, b.max-c*b.cs)
+		if len(b.spare) == size {
+			b.chunks[c], b.spare = b.spare, nil
+		} else {
+			b.chunks[c] = make([]sdklog.Record, size)
+		}
+	}
+	return &b.chunks[c][i%b.cs]
+}
+
+// advance moves head past the oldest slot (already taken or overwritten)
+// and releases the chunk it leaves unless the waiting records wrap around
+// into it. The caller holds mu and has updated n.
+func (b *logBatcher) advance() {
+	left := b.head / b.cs
+	if b.head++; b.head == b.max {
+		b.head = 0
+	}
+	if c := b.chunks[left]; b.head/b.cs != left && b.n <= b.max-len(c) {
+		if b.spare == nil && len(c) == b.cs {
+			b.spare = c // every slot of it was cleared when taken
+		}
+		b.chunks[left] = nil
+	}
+}
+
+// slots returns how many record slots are allocated (tests).
+func (b *logBatcher) slots() int {
+	n := len(b.spare)
+	for _, c := range b.chunks {
+		n += len(c)
+	}
+	return n
 }
 
 // Enabled reports true: every record is queued.
@@ -141,30 +190,18 @@ func (b *logBatcher) drain(ctx context.Context, stop <-chan struct{}) error {
 func (b *logBatcher) take() []sdklog.Record {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	k := min(len(b.queue)-b.head, b.batch)
 	if cap(b.buf) < b.batch {
 		b.buf = make([]sdklog.Record, 0, b.batch)
 	}
-	batch := append(b.buf[:0], b.queue[b.head:b.head+k]...)
-	clear(b.queue[b.head : b.head+k])
-	b.head += k
-	switch {
-	case b.head == len(b.queue) && cap(b.queue) > shrinkBelow*b.batch:
-		b.queue, b.head = nil, 0 // drained after a burst: give the memory back
-	case b.head == len(b.queue):
-		b.queue, b.head = b.queue[:0], 0
-	case b.head > cap(b.queue)/2:
-		b.compact()
+	batch := b.buf[:0]
+	for k := min(b.n, b.batch); k > 0; k-- {
+		s := b.slot(b.head)
+		batch = append(batch, *s)
+		*s = sdklog.Record{}
+		b.n--
+		b.advance()
 	}
 	return batch
-}
-
-// compact moves the waiting records to the front of the queue's array. The
-// caller holds mu.
-func (b *logBatcher) compact() {
-	n := copy(b.queue, b.queue[b.head:])
-	clear(b.queue[n:])
-	b.queue, b.head = b.queue[:n], 0
 }
 
 // closed reports whether c is closed; a nil c never is.

@@ -70,7 +70,7 @@ func TestLogBatcherBurstLosesNothingAndShrinks(t *testing.T) {
 	const n = 50000
 	emitN(t, b, n, 8) // the exporter is held: everything waits in the queue
 	b.mu.Lock()
-	queued, capacity := len(b.queue)-b.head, cap(b.queue)
+	queued, capacity := b.n, b.slots()
 	b.mu.Unlock()
 	if queued < n-512 { // the loop may hold one batch, waiting on the exporter
 		t.Fatalf("queued %d, want at least %d", queued, n-512)
@@ -91,8 +91,8 @@ func TestLogBatcherBurstLosesNothingAndShrinks(t *testing.T) {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.queue != nil {
-		t.Errorf("a drained queue of capacity %d kept %d slots", capacity, cap(b.queue))
+	if b.slots() > 2*chunkSize {
+		t.Errorf("a drained ring of %d slots kept %d, want at most %d", capacity, b.slots(), 2*chunkSize)
 	}
 }
 
@@ -163,22 +163,62 @@ func TestLogBatcherForceFlushAndInterval(t *testing.T) {
 	}
 }
 
+// TestLogBatcherBoundedDuringOutage: 1,000,000 records into a blocked
+// exporter never take more than the queue's maximum of slots (the ring only
+// grows while nothing drains it, so its final size is its peak), and the
+// oldest are the ones dropped.
 func TestLogBatcherBoundedDuringOutage(t *testing.T) {
 	exp := &recordingExporter{gate: make(chan struct{})} // the backend never answers
-	const max = 1000
-	b := newLogBatcher(exp, max, 100, time.Hour, time.Hour)
-	emitN(t, b, 50*max, 4)
+	const max, total = DefaultLogQueueSize, 1_000_000
+	b := newLogBatcher(exp, max, DefaultMaxExportBatchSize, time.Hour, time.Hour)
+	var r sdklog.Record
+	for i := range total {
+		r.SetBody(attribute.StringValue(itoa(i)))
+		_ = b.OnEmit(context.Background(), &r)
+	}
 	b.mu.Lock()
-	waiting, capacity := len(b.queue)-b.head, cap(b.queue)
+	waiting, slots, dropped := b.n, b.slots(), b.dropped
+	oldest := b.slot(b.head).Body().AsString()
 	b.mu.Unlock()
 	if waiting != max {
 		t.Errorf("%d records wait, want the queue's %d", waiting, max)
 	}
-	if capacity > 4*max {
-		t.Errorf("after dropping %d records the queue's array holds %d slots, want at most %d", 49*max, capacity, 4*max)
+	if slots > max {
+		t.Errorf("after dropping %d records the ring holds %d slots, want at most %d", dropped, slots, max)
+	}
+	if want := itoa(total - max); oldest != want {
+		t.Errorf("oldest waiting record %s, want %s", oldest, want)
 	}
 	close(exp.gate)
 	if err := b.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
+	}
+	if got := uint64(len(exp.got())); got+dropped != total {
+		t.Errorf("exported %d + dropped %d, want %d", got, dropped, total)
+	}
+}
+
+// TestLogBatcherSteadyStateStaysSmall: records flowing through a large
+// queue a few at a time walk the whole ring, but the chunks behind the
+// oldest record are given back, so memory stays at about two chunks.
+func TestLogBatcherSteadyStateStaysSmall(t *testing.T) {
+	b := newLogBatcher(&recordingExporter{}, 1<<16, 1<<16, time.Hour, time.Hour)
+	defer b.Shutdown(context.Background())
+	var r sdklog.Record
+	peak := 0
+	b.exporting <- struct{}{} // take's caller holds exporting
+	for i := range 3 << 16 {
+		r.SetBody(attribute.StringValue(itoa(i)))
+		_ = b.OnEmit(context.Background(), &r)
+		if i%100 == 99 {
+			if got := b.take(); len(got) != 100 || got[0].Body().AsString() != itoa(i-99) {
+				t.Fatalf("took %d records from %v, want 100 from %d", len(got), got[0].Body(), i-99)
+			}
+		}
+		peak = max(peak, b.slots())
+	}
+	<-b.exporting
+	if peak > 3*chunkSize {
+		t.Errorf("100 records at a time took up to %d slots, want at most %d", peak, 3*chunkSize)
 	}
 }

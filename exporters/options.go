@@ -23,14 +23,12 @@ type config struct {
 	serviceVersion string
 	globals        bool
 	console        io.Writer
-	lookup         func(string) (string, bool)
-	processEnv     bool // lookup is os.LookupEnv
 	errorHandler   otel.ErrorHandler
 	errorInterval  time.Duration
 }
 
 func newConfig(opts []Option) config {
-	c := config{globals: true, console: os.Stderr, lookup: os.LookupEnv, processEnv: true}
+	c := config{globals: true, console: os.Stderr}
 	for _, o := range opts {
 		if o != nil {
 			c = o.apply(c)
@@ -91,38 +89,6 @@ func WithConsole(w io.Writer) Option {
 		c.console = w
 		return c
 	})
-}
-
-// WithEnv makes [Setup] read the variables it interprets itself through
-// lookup instead of os.LookupEnv: OTEL_SDK_DISABLED, OTEL_SERVICE_NAME,
-// OTEL_RESOURCE_ATTRIBUTES, the OTEL_*_EXPORTER selection, the console
-// fallback rule and the whole up-front validation. nil restores
-// os.LookupEnv.
-//
-// The OTLP and Prometheus exporters (built by autoexport) and the SDK's batch
-// processors and periodic reader read their own settings (endpoint, headers,
-// protocol, timeouts, OTEL_BSP_*, OTEL_BLRP_*, OTEL_METRIC_EXPORT_INTERVAL)
-// from the process environment and cannot be redirected. WithEnv is
-// therefore meant for hermetic tests of selection, validation, the console
-// view and OTEL_SDK_DISABLED; to test real export, set the process
-// environment (t.Setenv) and leave WithEnv out.
-func WithEnv(lookup func(string) (string, bool)) Option {
-	return optionFunc(func(c config) config {
-		if lookup == nil {
-			c.lookup, c.processEnv = os.LookupEnv, true
-		} else {
-			c.lookup, c.processEnv = lookup, false
-		}
-		return c
-	})
-}
-
-// MapEnv returns a lookup function over m, for use with [WithEnv].
-func MapEnv(m map[string]string) func(string) (string, bool) {
-	return func(k string) (string, bool) {
-		v, ok := m[k]
-		return v, ok
-	}
 }
 
 // WithErrorHandler sends the errors [Setup]'s global error handler lets

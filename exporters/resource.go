@@ -23,16 +23,12 @@ const (
 // telemetry.sdk.* and host.*; service.name and service.version from the
 // options, the build information or the executable name; then
 // OTEL_RESOURCE_ATTRIBUTES; then OTEL_SERVICE_NAME.
-func newResource(ctx context.Context, c config, e env) (*resource.Resource, error) {
-	fromEnv := resource.WithFromEnv()
-	if !c.processEnv {
-		fromEnv = resource.WithDetectors(envDetector{e})
-	}
+func newResource(ctx context.Context, c config) (*resource.Resource, error) {
 	res, err := resource.New(ctx,
 		resource.WithTelemetrySDK(),
 		resource.WithHost(),
 		resource.WithAttributes(serviceAttrs(c)...),
-		fromEnv,
+		resource.WithFromEnv(),
 	)
 	switch {
 	case err == nil:
@@ -70,21 +66,6 @@ func serviceAttrs(c config) []attribute.KeyValue {
 		attrs = append(attrs, attribute.String("service.version", version))
 	}
 	return attrs
-}
-
-// envDetector is resource.WithFromEnv reading through WithEnv's lookup.
-type envDetector struct{ e env }
-
-// Detect implements resource.Detector.
-func (d envDetector) Detect(context.Context) (*resource.Resource, error) {
-	attrs, err := parseResourceAttributes(d.e.raw(resourceAttributesKey))
-	if err != nil {
-		return nil, err
-	}
-	if name := d.e.get(serviceNameKey); name != "" {
-		attrs = append(attrs, attribute.String("service.name", name))
-	}
-	return resource.NewSchemaless(attrs...), nil
 }
 
 // parseResourceAttributes parses OTEL_RESOURCE_ATTRIBUTES

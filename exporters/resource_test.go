@@ -32,7 +32,7 @@ func TestResource(t *testing.T) {
 					t.Setenv(k, v)
 				}
 			} else {
-				opts = append(opts, WithEnv(MapEnv(tt.env)))
+				opts = append(opts, testEnv(t, tt.env))
 			}
 			ctx := context.Background()
 			p, err := Setup(ctx, opts...)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"time"
 
@@ -41,12 +42,21 @@ type Providers struct {
 // variables are unset (see "Queues" in the package documentation).
 const (
 	DefaultSpanQueueSize      = 131072 // OTEL_BSP_MAX_QUEUE_SIZE; SDK default 2048
-	DefaultLogQueueSize       = 262144 // OTEL_BLRP_MAX_QUEUE_SIZE, grown on demand; SDK default 2048
+	DefaultLogQueueSize       = 262144 // OTEL_BLRP_MAX_QUEUE_SIZE, allocated as needed; SDK default 2048
 	DefaultMaxExportBatchSize = 2048   // both; SDK default 512
 	DefaultScheduleDelay      = time.Second
 
 	defaultLogExportTimeout = 30 * time.Second // OTEL_BLRP_EXPORT_TIMEOUT, as the SDK's
 )
+
+// testExporters, set by benchmarks, replaces the exporters and metric reader
+// autoexport would build (otlp, none, prometheus), keeping every processor
+// Setup puts in front of them.
+var testExporters *struct {
+	spans   sdktrace.SpanExporter
+	logs    sdklog.Exporter
+	metrics sdkmetric.Reader
+}
 
 // Setup builds tracer, meter and logger providers from the standard OTEL_*
 // environment (see the package documentation for the rules), and unless
@@ -56,10 +66,10 @@ const (
 // A variable with a value Setup cannot use makes it return an error naming
 // the variable, the value (never for headers) and what is accepted, each
 // problem an [*EnvError], all of them joined. Call [Providers.Shutdown] on
-// every exit path to flush.
+// every exit path to flush, with a deadline (see Shutdown).
 func Setup(ctx context.Context, opts ...Option) (*Providers, error) {
 	c := newConfig(opts)
-	e := env{lookup: c.lookup}
+	e := env{lookup: os.LookupEnv}
 	disabled, err := e.sdkDisabled()
 	if err != nil {
 		return nil, err
@@ -71,13 +81,14 @@ func Setup(ctx context.Context, opts ...Option) (*Providers, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := newResource(ctx, c, e)
+	res, err := newResource(ctx, c)
 	if err != nil {
 		return nil, err
 	}
 
 	con := &console{w: c.console}
-	p := &Providers{Resource: res, redact: headerSecrets(e)}
+	res = cleanResource(res)
+	p := &Providers{Resource: res, redact: secrets(e)}
 	p.report = func(line string) { _ = con.write([]byte(line + "\n")) }
 	if c.errorHandler != nil {
 		h := c.errorHandler
@@ -89,58 +100,74 @@ func Setup(ctx context.Context, opts ...Option) (*Providers, error) {
 			p.targets[i] = e.target(s)
 		}
 	}
-
 	fail := func(err error) (*Providers, error) {
 		return nil, errors.Join(err, p.shutdownAll(ctx))
 	}
 
-	sl := spanLimits()
-	tpOpts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res), sdktrace.WithRawSpanLimits(sl)}
-	spanExp := func(next sdktrace.SpanExporter) *spanExporter {
-		return &spanExporter{next: next, c: &p.spans, limit: sl.AttributeValueLengthLimit, target: p.targets[0]}
+	// autoexport builds the exporter each variable names (otlp, none,
+	// prometheus); the console view serves "console" (not autoexport's JSON)
+	// and the fallback when nothing is configured, a rule over all three
+	// signals that plan decides.
+	tpOpts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res), sdktrace.WithRawSpanLimits(spanLimits())}
+	var spanExp sdktrace.SpanExporter
+	switch {
+	case pl.exporter[sigTraces.name] == exporterConsole:
+		spanExp = consoleSpans{con}
+	case testExporters != nil:
+		spanExp = testExporters.spans
+	default:
+		spanExp, err = autoexport.NewSpanExporter(ctx)
 	}
-	switch pl.exporter[sigTraces.name] {
-	case exporterConsole:
-		sp := sdktrace.NewSimpleSpanProcessor(spanExp(consoleSpans{con}))
-		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(countingSpanProcessor{sp, &p.spans}))
-	case exporterOTLP:
-		exp, err := autoexport.NewSpanExporter(ctx)
-		if err != nil {
-			return fail(fmt.Errorf("exporters: creating the traces exporter (%s): %w", p.targets[0], err))
-		}
-		bsp := sdktrace.NewBatchSpanProcessor(spanExp(exp), bspOptions()...)
+	if err != nil {
+		return fail(fmt.Errorf("exporters: creating the traces exporter (%s): %w", p.targets[0], err))
+	}
+	switch {
+	case autoexport.IsNoneSpanExporter(spanExp):
+	case pl.exporter[sigTraces.name] == exporterConsole:
+		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(countingSpanProcessor{sdktrace.NewSimpleSpanProcessor(p.spanExporter(spanExp)), &p.spans}))
+	default:
+		bsp := sdktrace.NewBatchSpanProcessor(p.spanExporter(spanExp), bspOptions()...)
 		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(countingSpanProcessor{bsp, &p.spans}))
 	}
 	p.TracerProvider = sdktrace.NewTracerProvider(tpOpts...)
 
 	mpOpts := []sdkmetric.Option{sdkmetric.WithResource(res)}
-	switch pl.exporter[sigMetrics.name] {
-	case exporterConsole:
-		mpOpts = append(mpOpts, sdkmetric.WithReader(newConsoleMetrics(con)))
-	case exporterOTLP, exporterPrometheus:
-		r, err := autoexport.NewMetricReader(ctx)
-		if err != nil {
-			return fail(fmt.Errorf("exporters: creating the metrics reader (%s): %w", p.targets[1], err))
-		}
-		mpOpts = append(mpOpts, sdkmetric.WithReader(r))
+	var reader sdkmetric.Reader
+	switch {
+	case pl.exporter[sigMetrics.name] == exporterConsole:
+		reader = newConsoleMetrics(con)
+	case testExporters != nil:
+		reader = testExporters.metrics
+	default:
+		reader, err = autoexport.NewMetricReader(ctx)
+	}
+	if err != nil {
+		return fail(fmt.Errorf("exporters: creating the metrics reader (%s): %w", p.targets[1], err))
+	}
+	if !autoexport.IsNoneMetricReader(reader) {
+		mpOpts = append(mpOpts, sdkmetric.WithReader(reader))
 	}
 	p.MeterProvider = sdkmetric.NewMeterProvider(mpOpts...)
 
 	lpOpts := []sdklog.LoggerProviderOption{sdklog.WithResource(res), sdklog.WithAttributeValueLengthLimit(logValueLengthLimit())}
-	logExp := func(next sdklog.Exporter) *logExporter {
-		return &logExporter{next: next, c: &p.logs, target: p.targets[2]}
+	var logExp sdklog.Exporter
+	switch {
+	case pl.exporter[sigLogs.name] == exporterConsole:
+		logExp = consoleLogs{con}
+	case testExporters != nil:
+		logExp = testExporters.logs
+	default:
+		logExp, err = autoexport.NewLogExporter(ctx)
 	}
-	switch pl.exporter[sigLogs.name] {
-	case exporterConsole:
-		lp := sdklog.NewSimpleProcessor(logExp(consoleLogs{con}))
-		lpOpts = append(lpOpts, sdklog.WithProcessor(countingLogProcessor{lp, &p.logs}))
-	case exporterOTLP:
-		exp, err := autoexport.NewLogExporter(ctx)
-		if err != nil {
-			return fail(fmt.Errorf("exporters: creating the logs exporter (%s): %w", p.targets[2], err))
-		}
-		lp := newLogProcessor(logExp(exp))
-		lpOpts = append(lpOpts, sdklog.WithProcessor(countingLogProcessor{lp, &p.logs}))
+	if err != nil {
+		return fail(fmt.Errorf("exporters: creating the logs exporter (%s): %w", p.targets[2], err))
+	}
+	switch {
+	case autoexport.IsNoneLogExporter(logExp):
+	case pl.exporter[sigLogs.name] == exporterConsole:
+		lpOpts = append(lpOpts, sdklog.WithProcessor(countingLogProcessor{sdklog.NewSimpleProcessor(p.logExporter(logExp)), &p.logs}))
+	default:
+		lpOpts = append(lpOpts, sdklog.WithProcessor(countingLogProcessor{newLogProcessor(p.logExporter(logExp)), &p.logs}))
 	}
 	p.LoggerProvider = sdklog.NewLoggerProvider(lpOpts...)
 
@@ -151,7 +178,7 @@ func Setup(ctx context.Context, opts ...Option) (*Providers, error) {
 		otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(
 			propagation.TraceContext{}, propagation.Baggage{}))
 		write := func(line string) { _ = con.write([]byte(line + "\n")) }
-		p.limiter = newErrorLimiter(c.errorInterval, write, c.errorHandler, p.redact)
+		p.limiter = newErrorLimiter(c.errorInterval, write, c.errorHandler, p.redact, p.targets[1])
 		otel.SetErrorHandler(p.limiter)
 	}
 	return p, nil
@@ -194,6 +221,13 @@ func (p *Providers) ForceFlush(ctx context.Context) error {
 // collection). It returns by ctx's deadline even when a backend is down;
 // errors are joined, each naming its signal and destination. Calls after the
 // first, and calls on a nil p, do nothing and return nil.
+//
+// Without a deadline (context.Background()) it waits for the exports in
+// flight, each bounded by OTEL_EXPORTER_OTLP_TIMEOUT (10 s by default,
+// retries included): with grpc and the backend down (port closed or not
+// answering) that is the whole timeout; with http/protobuf a closed port
+// fails at once and a backend that never answers takes the whole timeout;
+// the console view and "none" return at once.
 func (p *Providers) Shutdown(ctx context.Context) error {
 	if p == nil {
 		return nil

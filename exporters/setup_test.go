@@ -308,10 +308,31 @@ func TestShutdownHonoursDeadline(t *testing.T) {
 	defer stuck.Close()
 	// The SDK's abandoned exports outlive Shutdown; let them go.
 	defer close(release)
+	// A TCP listener that accepts and never speaks: gRPC's handshake hangs.
+	mute, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mute.Close()
+	go func() {
+		for {
+			c, err := mute.Accept()
+			if err != nil {
+				return
+			}
+			go func() { <-release; c.Close() }()
+		}
+	}()
 
-	for name, endpoint := range map[string]string{"closed port": closed, "no answer": stuck.URL} {
-		t.Run(name, func(t *testing.T) {
-			otlpEnv(t, endpoint, "http/protobuf")
+	for _, tc := range []struct{ name, endpoint, protocol string }{
+		{"closed port", closed, "http/protobuf"},
+		{"no answer", stuck.URL, "http/protobuf"},
+		{"grpc closed port", closed, "grpc"},
+		{"grpc no answer", "http://" + mute.Addr().String(), "grpc"},
+	} {
+		endpoint := tc.endpoint
+		t.Run(tc.name, func(t *testing.T) {
+			otlpEnv(t, endpoint, tc.protocol)
 			ctx := context.Background()
 			p, err := Setup(ctx, WithGlobals(false))
 			if err != nil {
@@ -347,7 +368,7 @@ func TestShutdownHonoursDeadline(t *testing.T) {
 
 func TestSDKDisabled(t *testing.T) {
 	for _, viaProcess := range []bool{false, true} {
-		name := "WithEnv"
+		name := "testEnv"
 		if viaProcess {
 			name = "process"
 		}
@@ -361,7 +382,7 @@ func TestSDKDisabled(t *testing.T) {
 					t.Setenv(k, v)
 				}
 			} else {
-				opts = append(opts, WithEnv(MapEnv(env)))
+				opts = append(opts, testEnv(t, env))
 			}
 			sentinel := sdktrace.NewTracerProvider()
 			otel.SetTracerProvider(sentinel)
@@ -411,7 +432,7 @@ func TestShutdownNil(t *testing.T) {
 
 func TestGlobals(t *testing.T) {
 	ctx := context.Background()
-	p, err := Setup(ctx, WithEnv(MapEnv(nil)), WithConsole(io.Discard))
+	p, err := Setup(ctx, testEnv(t, nil), WithConsole(io.Discard))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -427,7 +448,7 @@ func TestGlobals(t *testing.T) {
 
 	sentinel := sdktrace.NewTracerProvider()
 	otel.SetTracerProvider(sentinel)
-	p2, err := Setup(ctx, WithEnv(MapEnv(nil)), WithConsole(io.Discard), WithGlobals(false))
+	p2, err := Setup(ctx, testEnv(t, nil), WithConsole(io.Discard), WithGlobals(false))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -88,14 +88,21 @@ func (p countingSpanProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
 	p.SpanProcessor.OnEnd(s)
 }
 
-// spanExporter counts what next exported or failed to, truncates event
-// attribute values (the SDK truncates span and link attributes only), and
-// marks its errors with the signal's destination for the error limiter.
+// spanExporter makes every string valid UTF-8 (see utf8.go), counts what
+// next exported or failed to, and marks its errors with the signal's
+// destination for the error limiter.
 type spanExporter struct {
 	next   sdktrace.SpanExporter
 	c      *counts
-	limit  int // attribute value length limit, < 0 none
 	target string
+}
+
+func (p *Providers) spanExporter(next sdktrace.SpanExporter) *spanExporter {
+	return &spanExporter{next: next, c: &p.spans, target: p.targets[0]}
+}
+
+func (p *Providers) logExporter(next sdklog.Exporter) *logExporter {
+	return &logExporter{next: next, c: &p.logs, target: p.targets[2]}
 }
 
 // ExportSpans implements sdktrace.SpanExporter.
@@ -103,10 +110,7 @@ func (x *spanExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnl
 	if len(spans) == 0 {
 		return nil
 	}
-	if x.limit >= 0 {
-		spans = truncateEvents(spans, x.limit)
-	}
-	err := x.next.ExportSpans(ctx, spans)
+	err := x.next.ExportSpans(ctx, cleanSpans(spans))
 	if err != nil {
 		x.c.failed.Add(uint64(len(spans)))
 		return &exportError{signal: sigTraces.name, target: x.target, err: err}
@@ -130,7 +134,8 @@ func (p countingLogProcessor) OnEmit(ctx context.Context, r *sdklog.Record) erro
 	return p.Processor.OnEmit(ctx, r)
 }
 
-// logExporter counts what next exported or failed to and marks its errors.
+// logExporter makes every string valid UTF-8, counts what next exported or
+// failed to and marks its errors.
 type logExporter struct {
 	next   sdklog.Exporter
 	c      *counts
@@ -142,7 +147,7 @@ func (x *logExporter) Export(ctx context.Context, records []sdklog.Record) error
 	if len(records) == 0 {
 		return nil
 	}
-	err := x.next.Export(ctx, records)
+	err := x.next.Export(ctx, cleanRecords(records))
 	if err != nil {
 		x.c.failed.Add(uint64(len(records)))
 		return &exportError{signal: sigLogs.name, target: x.target, err: err}
