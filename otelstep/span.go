@@ -24,6 +24,7 @@ type Step struct {
 	start time.Time
 
 	once sync.Once
+	lv   liveStep // in-step progress and running marker: progress.go, live.go
 }
 
 // Start takes the run's next step number exactly as [Run.StepLogger] does
@@ -120,7 +121,9 @@ func (s *Step) end(res int, err error) {
 			s.span.RecordError(err)
 			s.span.SetStatus(codes.Error, err.Error())
 		}
+		s.endProgress()
 		s.span.End()
 		s.run.ins.duration.Record(context.Background(), d.Seconds(), s.comp.durOpts[res]...)
+		s.run.finish()
 	})
 }
