@@ -65,6 +65,19 @@ func (r *Run) opened(s *Step) {
 	go r.watch(r.cfg.liveAfter)
 }
 
+// closed is called with Run.mu held when a Run.Start step has ended: with no
+// step left open, it wakes the watcher so that it returns now rather than
+// when the next step would have been due.
+func (r *Run) closed() {
+	if len(r.openSteps) > 0 || !r.lv.watching {
+		return
+	}
+	select {
+	case r.lv.wake <- struct{}{}:
+	default:
+	}
+}
+
 // watch emits the marker span of each open step once it has run for after.
 // It sleeps until the next step is due and returns when no open step is left
 // to mark or the run ends.
@@ -99,6 +112,8 @@ func (r *Run) watch(after time.Duration) {
 		t := time.NewTimer(next.Sub(now))
 		select {
 		case <-t.C:
+		case <-r.lv.wake:
+			t.Stop()
 		case <-r.lv.stop:
 			t.Stop()
 			r.mu.Lock()

@@ -28,6 +28,7 @@ type liveRun struct {
 	// The watcher of running steps, guarded by Run.mu.
 	watching bool
 	stop     chan struct{} // closed by Run.End
+	wake     chan struct{} // the last open step has ended
 }
 
 // initLive sets up the live-progress state of a new run.
@@ -36,6 +37,7 @@ func (r *Run) initLive() {
 	r.lv.began = r.lv.now()
 	r.lv.total.Store(int64(r.cfg.total))
 	r.lv.stop = make(chan struct{})
+	r.lv.wake = make(chan struct{}, 1)
 	ctx := context.Background()
 	r.countActive(ctx)
 	reg, err := r.ins.meter.RegisterCallback(r.observeElapsed, r.ins.elapsed)

@@ -85,10 +85,12 @@ func (r *Run) open(s *Step) {
 	r.mu.Unlock()
 }
 
-// close forgets s as an open step.
+// close forgets s as an open step, and wakes the watcher (live.go) when it
+// was the last.
 func (r *Run) close(s *Step) {
 	r.mu.Lock()
 	delete(r.openSteps, s)
+	r.closed()
 	r.mu.Unlock()
 }
 

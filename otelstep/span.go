@@ -44,9 +44,9 @@ type Step struct {
 func (r *Run) Start(ctx context.Context, logger *slog.Logger) (context.Context, *Step) {
 	s := &Step{numbered: r.takeStep(ctx, logger)}
 	attrs := r.stepAttrs(s.comp, s.n, true)
+	s.start = r.lv.now()
 	ctx, s.span = r.tracer().Start(ctx, "Step "+strconv.FormatInt(s.n, 10)+": "+s.comp.name,
-		trace.WithAttributes(attrs...))
-	s.start = time.Now()
+		trace.WithAttributes(attrs...), trace.WithTimestamp(s.start))
 	s.emitStartEvent(ctx)
 	r.open(s)
 	return ctx, s
@@ -114,7 +114,8 @@ func (s *Step) End(err error) {
 // end ends the step with result res once.
 func (s *Step) end(res int, err error) {
 	s.once.Do(func() {
-		d := time.Since(s.start)
+		end := s.run.lv.now()
+		d := end.Sub(s.start)
 		s.run.close(s)
 		s.span.SetAttributes(StepResultKey.String(results[res]))
 		if err != nil {
@@ -122,7 +123,7 @@ func (s *Step) end(res int, err error) {
 			s.span.SetStatus(codes.Error, err.Error())
 		}
 		s.endProgress()
-		s.span.End()
+		s.span.End(trace.WithTimestamp(end))
 		s.run.ins.duration.Record(context.Background(), d.Seconds(), s.comp.durOpts[res]...)
 		s.run.finish()
 	})
