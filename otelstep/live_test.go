@@ -330,6 +330,13 @@ func TestElapsed(t *testing.T) {
 	if got := series(t, s.collect(t), otelstep.ElapsedMetricName); len(got) != 0 {
 		t.Errorf("elapsed after End = %v, want no series", got)
 	}
+	// A step taken after End is numbered and logged, but the run's
+	// callback is gone: no series for it.
+	_, late := run.Start(ctx, run.Logger("late"))
+	defer late.End(nil)
+	if got := series(t, s.collect(t), otelstep.ElapsedMetricName); len(got) != 0 {
+		t.Errorf("elapsed of a step started after End = %v, want no series", got)
+	}
 }
 
 // waitFor polls cond until it holds or 10 s have passed: a bound against
