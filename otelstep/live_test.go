@@ -425,11 +425,15 @@ func TestLiveStepsQuickStepCostsNothing(t *testing.T) {
 	s := newSDK(t)
 	ctx := context.Background()
 	run := otelstep.NewRun("quick", s.opts(otelstep.WithLiveSteps(time.Hour))...)
-	newClock(run)
+	clk := newClock(run)
 	asleep := otelstep.Asleep(run)
 	_, st := run.Start(ctx, run.Logger("c"))
 	<-asleep // the watcher waits for the step to be an hour old
 	st.End(nil)
+	_, st = run.Start(ctx, run.Logger("c")) // quick steps one after the other
+	st.End(nil)
+	clk.add(time.Hour)
+	otelstep.Wake(run) // what the watcher's timer does, on the test's clock
 	waitFor(t, "the watcher to stop once no step is open", func() bool { return !otelstep.Watching(run) })
 	_, st = run.Start(ctx, run.Logger("c"))
 	<-asleep

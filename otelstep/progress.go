@@ -27,7 +27,7 @@ type liveRun struct {
 
 	// The watcher of running steps, guarded by Run.mu.
 	watching bool
-	wake     chan struct{} // the last open step has ended, or the run
+	wake     chan struct{} // the run has ended
 	asleep   chan struct{} // tests only: told when the watcher sleeps
 }
 

@@ -85,12 +85,10 @@ func (r *Run) open(s *Step) {
 	r.mu.Unlock()
 }
 
-// close forgets s as an open step, and wakes the watcher (live.go) when it
-// was the last.
+// close forgets s as an open step.
 func (r *Run) close(s *Step) {
 	r.mu.Lock()
 	delete(r.openSteps, s)
-	r.closed()
 	r.mu.Unlock()
 }
 
