@@ -102,14 +102,15 @@ func (r *Run) watch(after time.Duration) {
 				next = at
 			}
 		}
-		if next.IsZero() || r.ended.Load() {
+		stop := next.IsZero() || r.ended.Load() // nothing left to mark, or the run is over
+		if stop {
 			r.lv.watching = false
 		}
 		r.mu.Unlock()
 		for _, s := range due {
 			s.mark(now)
 		}
-		if next.IsZero() || r.ended.Load() {
+		if stop {
 			return
 		}
 		t := time.NewTimer(next.Sub(now))
