@@ -133,10 +133,11 @@ func (r *Run) Levels() Levels { return r.levels }
 // open with the result "abandoned", records the progress gauges one last time
 // so that the final values are the last ones exported ([RemainingMetricName]
 // 0), stops the run's [ElapsedMetricName] series and running-step markers,
-// and takes the run out of [ActiveRunsMetricName]. A run that took a
-// [Run.Start] step stays registered with its meter provider, for the
-// elapsed gauge, until End: end every run. End is idempotent. Steps taken after End are
-// still numbered and logged.
+// and takes the run out of [ActiveRunsMetricName]. End is idempotent. Steps
+// taken after End are still numbered and logged.
+//
+// A run that took a [Run.Start] step stays registered with its meter
+// provider, for the elapsed gauge, until End: end every run.
 func (r *Run) End(ctx context.Context) {
 	if !r.ended.CompareAndSwap(false, true) {
 		return
