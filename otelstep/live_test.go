@@ -551,3 +551,46 @@ func TestActiveRunsNeverNegative(t *testing.T) {
 		t.Errorf("active runs of a run stepped after End = %d, want 0", got)
 	}
 }
+
+// TestLiveConcurrent mixes every live-progress call from many goroutines
+// with collections and Run.End, for the race detector; the gauges stay in
+// range.
+func TestLiveConcurrent(t *testing.T) {
+	s := newSDK(t)
+	ctx := context.Background()
+	run := otelstep.NewRun("mix", s.opts(otelstep.WithTotalSteps(10), otelstep.WithLiveSteps(time.Microsecond))...)
+	var wg sync.WaitGroup
+	for g := range 6 {
+		wg.Go(func() {
+			for i := range 50 {
+				switch g % 3 {
+				case 0:
+					sctx, st := run.Start(ctx, run.Logger("a"))
+					st.Progress(sctx, int64(i), 40)
+					st.End(nil)
+					st.Progress(sctx, 1, 1)
+				case 1:
+					run.StepLogger(ctx, run.Logger("b"))
+					run.SetTotal(10 + i)
+				case 2:
+					s.collect(t)
+				}
+			}
+		})
+	}
+	wg.Go(func() { run.End(ctx) })
+	wg.Wait()
+	run.End(ctx)
+	rm := s.collect(t)
+	if p := gauge[float64](t, rm, otelstep.ProgressMetricName)["mix"]; p < 0 || p > 1 {
+		t.Errorf("progress = %v, out of [0, 1]", p)
+	}
+	for k, v := range series(t, rm, otelstep.StepProgressMetricName) {
+		if v < 0 || v > 1 {
+			t.Errorf("step progress %s = %v, out of [0, 1]", k, v)
+		}
+	}
+	if got := series(t, rm, otelstep.ElapsedMetricName); len(got) != 0 {
+		t.Errorf("elapsed after End = %v", got)
+	}
+}
