@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/otelstep/otelstep/otelstep"
 	"go.opentelemetry.io/contrib/bridges/otelslog"
@@ -275,4 +276,78 @@ func (b *baseline) step(ctx context.Context, logger *slog.Logger, component, msg
 		attribute.String("log.severity", "INFO"),
 		attribute.String("log.message", body),
 	))
+}
+
+// BenchmarkStepMessage measures one Info message of a step already taken,
+// with the full SDK: the yardstick of BenchmarkProgress.
+func BenchmarkStepMessage(b *testing.B) {
+	s := newBenchSDK(b)
+	run := otelstep.NewRun("bench", otelstep.WithTotalSteps(1<<30),
+		otelstep.WithTracerProvider(s.tp), otelstep.WithMeterProvider(s.mp), otelstep.WithLoggerProvider(s.lp))
+	log := run.StepLogger(context.Background(), run.Logger("parse"))
+	benchSteps(b, s.tp.Tracer("bench"), nil, func(ctx context.Context, _ *slog.Logger) {
+		log(ctx, slog.LevelInfo, "begin parsing")
+	})
+}
+
+// BenchmarkProgress measures a Step.Progress call: with the full SDK, with
+// the progress gauges off, and without an SDK.
+func BenchmarkProgress(b *testing.B) {
+	bench := func(b *testing.B, opts ...otelstep.Option) {
+		run := otelstep.NewRun("bench", opts...)
+		ctx := context.Background()
+		_, st := run.Start(ctx, run.Logger("codegen"))
+		defer st.End(nil)
+		b.ReportAllocs()
+		var i int64
+		for b.Loop() {
+			i++
+			st.Progress(ctx, i, 1<<40)
+		}
+	}
+	b.Run("sdk", func(b *testing.B) {
+		s := newBenchSDK(b)
+		bench(b, otelstep.WithTracerProvider(s.tp), otelstep.WithMeterProvider(s.mp), otelstep.WithLoggerProvider(s.lp))
+	})
+	b.Run("off", func(b *testing.B) {
+		s := newBenchSDK(b)
+		bench(b, otelstep.WithProgress(false),
+			otelstep.WithTracerProvider(s.tp), otelstep.WithMeterProvider(s.mp), otelstep.WithLoggerProvider(s.lp))
+	})
+	b.Run("nosdk", func(b *testing.B) {
+		bench(b, otelstep.WithTracerProvider(tracenoop.NewTracerProvider()),
+			otelstep.WithMeterProvider(metricnoop.NewMeterProvider()),
+			otelstep.WithLoggerProvider(lognoop.NewLoggerProvider()))
+	})
+}
+
+// BenchmarkStartEnd measures a Run.Start step with one message, ended at
+// once, with the full SDK: with the running-step markers at their default
+// and off, to show that a quick step pays nothing for them.
+func BenchmarkStartEnd(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		live time.Duration
+	}{{"live-default", otelstep.DefaultLiveAfter}, {"live-off", 0}} {
+		b.Run(c.name, func(b *testing.B) {
+			s := newBenchSDK(b)
+			run := otelstep.NewRun("bench", otelstep.WithTotalSteps(1<<30), otelstep.WithLiveSteps(c.live),
+				otelstep.WithTracerProvider(s.tp), otelstep.WithMeterProvider(s.mp), otelstep.WithLoggerProvider(s.lp))
+			defer run.End(context.Background())
+			logger := run.Logger("parse")
+			ctx, span := s.tp.Tracer("bench").Start(context.Background(), "root")
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				if i++; i%spanEvery == 0 {
+					span.End()
+					ctx, span = s.tp.Tracer("bench").Start(context.Background(), "root")
+				}
+				sctx, st := run.Start(ctx, logger)
+				st.Log(sctx, slog.LevelInfo, "begin parsing")
+				st.End(nil)
+			}
+			span.End()
+		})
+	}
 }

@@ -23,6 +23,7 @@ type component struct {
 	slogAttr slog.Attr          // otelstep.component
 	events   otellog.Logger     // for the log-based step events
 	durOpts  [numResults][]metric.RecordOption
+	series   series // run + component: step progress and elapsed
 }
 
 // component returns the run's component named name, making it on first use.
@@ -48,6 +49,7 @@ func (r *Run) component(name string) *component {
 	}
 	c.level.Store(int64(r.levels.Load().Level(name)))
 	c.durOpts = durationOpts(r.runAttrs, c.attr)
+	c.series = newSeries(r.runAttrs, c.attr)
 	lp := r.cfg.lp
 	if lp == nil {
 		lp = otel.GetLoggerProvider()

@@ -71,7 +71,7 @@ func (r *Run) takeStep(ctx context.Context, logger *slog.Logger) numbered {
 	if span := r.spanOf(ctx); span.IsRecording() {
 		r.addStepEvent(span, s)
 	}
-	r.ins.recordProgress(ctx, s.n, r.cfg.total, false)
+	r.recordProgress(ctx, false)
 	return s
 }
 
@@ -102,7 +102,7 @@ func (r *Run) stepAttrs(c *component, n int64, total bool) []attribute.KeyValue 
 func (r *Run) appendStepAttrs(kvs []attribute.KeyValue, c *component, n int64, total bool) []attribute.KeyValue {
 	kvs = append(kvs, r.runAttrs...)
 	kvs = append(kvs, StepNumberKey.Int64(n), c.attr)
-	if t := r.cfg.total; total && t > 0 {
+	if t := r.totalSteps(); total && t > 0 {
 		kvs = append(kvs, StepsTotalKey.Int(t))
 	}
 	return kvs

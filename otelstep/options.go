@@ -2,6 +2,7 @@ package otelstep
 
 import (
 	"log/slog"
+	"time"
 
 	"go.opentelemetry.io/otel/log"
 	"go.opentelemetry.io/otel/metric"
@@ -27,10 +28,11 @@ type config struct {
 	levels     *string
 	runID      string
 	source     bool
+	liveAfter  time.Duration // WithLiveSteps
 }
 
 func newConfig(opts []Option) config {
-	c := config{source: true}
+	c := config{source: true, liveAfter: DefaultLiveAfter}
 	for _, o := range opts {
 		if o != nil {
 			c = o.apply(c)
@@ -41,7 +43,8 @@ func newConfig(opts []Option) config {
 
 // WithTotalSteps sets the number of steps the run is expected to take. It
 // enables the [ProgressMetricName] gauge and the [StepsTotalKey] attribute.
-// n <= 0 means the total is unknown, the default.
+// n <= 0 means the total is unknown, the default. [Run.SetTotal] changes it
+// later.
 func WithTotalSteps(n int) Option {
 	return optFunc(func(c config) config {
 		c.total = max(n, 0)
@@ -82,7 +85,9 @@ func WithLoggerProvider(lp log.LoggerProvider) Option {
 	})
 }
 
-// WithProgress turns the progress gauges on or off. They are on by default.
+// WithProgress turns the progress gauges on or off: [StepsMetricName],
+// [ProgressMetricName], [RemainingMetricName] and [StepProgressMetricName].
+// They are on by default.
 func WithProgress(enabled bool) Option {
 	return optFunc(func(c config) config {
 		c.noProgress = !enabled

@@ -42,6 +42,8 @@ type Run struct {
 	components map[string]*component
 	order      []*component
 	openSteps  map[*Step]struct{}
+
+	lv liveRun // live progress: progress.go, live.go, elapsed.go
 }
 
 // NewRun returns a run named name. The name becomes the [RunKey] attribute of
@@ -75,7 +77,7 @@ func NewRun(name string, opts ...Option) *Run {
 	r.levels.Store(&levels)
 	r.levelsErr = err
 	r.ins = newInstruments(cfg.mp, !cfg.noProgress, attribute.NewSet(r.runAttrs...))
-	r.ins.active.Add(context.Background(), 1, r.ins.addOpts...)
+	r.initLive()
 	return r
 }
 
@@ -89,11 +91,14 @@ func (r *Run) tracer() trace.Tracer {
 	return tp.Tracer(ScopeName, trace.WithInstrumentationVersion(Version))
 }
 
-// open records s as a step not yet ended.
+// open records s as a step not yet ended, watches it and makes sure the
+// elapsed gauge observes it (live.go, progress.go).
 func (r *Run) open(s *Step) {
 	r.mu.Lock()
 	r.openSteps[s] = struct{}{}
+	r.opened(s)
 	r.mu.Unlock()
+	r.registerElapsed()
 }
 
 // close forgets s as an open step.
@@ -129,19 +134,24 @@ func (r *Run) ID() string {
 	return ""
 }
 
-// Total returns the expected number of steps, or 0 when it is unknown.
-func (r *Run) Total() int { return r.cfg.total }
+// Total returns the expected number of steps, or 0 when it is unknown: the
+// value of [WithTotalSteps] or of the last [Run.SetTotal].
+func (r *Run) Total() int { return r.totalSteps() }
 
 // Levels returns the component levels in force for the run.
 func (r *Run) Levels() Levels { return *r.levels.Load() }
 
 // End marks the run as finished: it ends the steps from [Run.Start] still
 // open with the result "abandoned", records the progress gauges one last time
-// so that the final values are the last ones exported, and takes the run out
-// of [ActiveRunsMetricName]. It then ends the run span of [Start], with
-// status Error when [Run.Fail] was called. End is idempotent. Steps taken
-// after End are still numbered and logged. A nil ctx is
-// [context.Background].
+// so that the final values are the last ones exported ([RemainingMetricName]
+// 0), stops the run's [ElapsedMetricName] series and running-step markers,
+// and takes the run out of [ActiveRunsMetricName]. It then ends the run span
+// of [Start], with status Error when [Run.Fail] was called. End is
+// idempotent. Steps taken after End are still numbered and logged. A nil ctx
+// is [context.Background].
+//
+// A run that took a [Run.Start] step stays registered with its meter
+// provider, for the elapsed gauge, until End: end every run.
 func (r *Run) End(ctx context.Context) {
 	if !r.ended.CompareAndSwap(false, true) {
 		return
@@ -158,8 +168,7 @@ func (r *Run) End(ctx context.Context) {
 	for _, s := range open {
 		s.end(resultAbandoned, nil)
 	}
-	r.ins.recordProgress(ctx, r.steps.Load(), r.cfg.total, true)
-	r.ins.active.Add(ctx, -1, r.ins.addOpts...)
+	r.endLive(ctx)
 	r.endSpan()
 }
 

@@ -36,6 +36,7 @@ type StepLogger func(ctx context.Context, level slog.Level, msg string, args ...
 //
 // To measure how long a step takes, use [Run.Start] instead.
 func (r *Run) StepLogger(ctx context.Context, logger *slog.Logger, opts ...StepOption) StepLogger {
+	r.stepDone() // a StepLogger step counts as finished when taken
 	return newStepLogger(r.takeStep(ctx, logger))
 }
 
