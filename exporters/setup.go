@@ -14,6 +14,8 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/otelstep/otelstep/otelstep/console"
 )
 
 // Providers holds the SDK providers built by [Setup]. The fields are never
@@ -29,6 +31,7 @@ type Providers struct {
 	// indexed like signals.
 	targets [3]string
 
+	console     *console.View // the console view, shut down after the providers
 	spans, logs counts        // see Stats
 	limiter     *errorLimiter // the global error handler, or nil
 	report      func(string)  // writes a line to the console or WithErrorHandler's handler
@@ -76,9 +79,9 @@ func Setup(ctx context.Context, opts ...Option) (*Providers, error) {
 		return nil, err
 	}
 
-	con := &console{w: c.console}
-	p := &Providers{Resource: res, redact: headerSecrets(e)}
-	p.report = func(line string) { _ = con.write([]byte(line + "\n")) }
+	con := newConsole(c.console)
+	p := &Providers{Resource: res, redact: headerSecrets(e), console: con}
+	p.report = func(line string) { _, _ = con.Write([]byte(line + "\n")) }
 	if c.errorHandler != nil {
 		h := c.errorHandler
 		p.report = func(line string) { h.Handle(errors.New(line)) }
@@ -101,7 +104,7 @@ func Setup(ctx context.Context, opts ...Option) (*Providers, error) {
 	}
 	switch pl.exporter[sigTraces.name] {
 	case exporterConsole:
-		sp := sdktrace.NewSimpleSpanProcessor(spanExp(consoleSpans{con}))
+		sp := sdktrace.NewSimpleSpanProcessor(spanExp(con.SpanExporter()))
 		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(countingSpanProcessor{sp, &p.spans}))
 	case exporterOTLP:
 		exp, err := autoexport.NewSpanExporter(ctx)
@@ -116,7 +119,7 @@ func Setup(ctx context.Context, opts ...Option) (*Providers, error) {
 	mpOpts := []sdkmetric.Option{sdkmetric.WithResource(res)}
 	switch pl.exporter[sigMetrics.name] {
 	case exporterConsole:
-		mpOpts = append(mpOpts, sdkmetric.WithReader(newConsoleMetrics(con)))
+		mpOpts = append(mpOpts, sdkmetric.WithReader(con.MetricReader()))
 	case exporterOTLP, exporterPrometheus:
 		r, err := autoexport.NewMetricReader(ctx)
 		if err != nil {
@@ -132,7 +135,7 @@ func Setup(ctx context.Context, opts ...Option) (*Providers, error) {
 	}
 	switch pl.exporter[sigLogs.name] {
 	case exporterConsole:
-		lp := sdklog.NewSimpleProcessor(logExp(consoleLogs{con}))
+		lp := sdklog.NewSimpleProcessor(logExp(con.LogExporter()))
 		lpOpts = append(lpOpts, sdklog.WithProcessor(countingLogProcessor{lp, &p.logs}))
 	case exporterOTLP:
 		exp, err := autoexport.NewLogExporter(ctx)
@@ -150,7 +153,7 @@ func Setup(ctx context.Context, opts ...Option) (*Providers, error) {
 		otel.SetLoggerProvider(p.LoggerProvider)
 		otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(
 			propagation.TraceContext{}, propagation.Baggage{}))
-		write := func(line string) { _ = con.write([]byte(line + "\n")) }
+		write := func(line string) { _, _ = con.Write([]byte(line + "\n")) }
 		p.limiter = newErrorLimiter(c.errorInterval, write, c.errorHandler, p.redact)
 		otel.SetErrorHandler(p.limiter)
 	}
@@ -228,6 +231,9 @@ func (p *Providers) shutdownAll(ctx context.Context) error {
 			return joinDistinct(flushLP(ctx, p.LoggerProvider), p.LoggerProvider.Shutdown(ctx))
 		},
 	)
+	if p.console != nil {
+		_ = p.console.Shutdown(ctx) // after the final collection: summaries
+	}
 	if p.limiter != nil {
 		p.limiter.close()
 	}
