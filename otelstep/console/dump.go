@@ -112,7 +112,6 @@ func formatSet(s attribute.Set) string {
 	return b.String()
 }
 
-
 // quoteIfNeeded quotes values that would not read back as one token, and
 // escapes control characters.
 func quoteIfNeeded(v string) string {

@@ -181,11 +181,13 @@ func appendAttr(b []byte, key string, val attribute.Value) []byte {
 	return appendValue(b, val.Emit())
 }
 
-// observe notes what a line tells about its run (first time seen, total,
-// component) and returns the tag that tells runs apart once lines of more
-// than one run or trace have been seen: the run id, else the first 8 hex
-// digits of the trace id, else the run name. t and end are the times the
-// line covers. Called with mu held.
+// observe notes what a line tells about its run (first and last times
+// seen, total, component) and returns the tag that tells runs apart once
+// more than one is seen: two run names or ids, a run of one name and id
+// active more than once (from the metrics), or lines of two traces that
+// name no run. The tag is the run id, else the first 8 hex digits of the
+// trace id, else the run name. t and end are the times the line covers.
+// Called with mu held.
 func (v *View) observe(c *contract, tid trace.TraceID, t, end time.Time) string {
 	if c.run != "" {
 		k := runKey{c.run, c.id}
@@ -204,8 +206,9 @@ func (v *View) observe(c *contract, tid trace.TraceID, t, end time.Time) string 
 		if c.comp != "" {
 			rs.lastComp = c.comp
 		}
-	}
-	if tid.IsValid() {
+	} else if tid.IsValid() {
+		// A span-less run's steps are traces of their own: only lines
+		// that name no run count traces.
 		if !v.seenTID.IsValid() {
 			v.seenTID = tid
 		} else if tid != v.seenTID {
@@ -395,5 +398,3 @@ func formatSeconds(s float64) string {
 	}
 	return formatDuration(time.Duration(s * float64(time.Second)))
 }
-
-

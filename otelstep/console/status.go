@@ -245,6 +245,9 @@ func (v *View) updateMetric(m metricdata.Metrics, now time.Time) {
 					*rs = runState{key: rs.key, start: now, seen: now, comps: make(map[string]*compState)}
 				}
 				rs.active, rs.hasActive = p.Value, true
+				if p.Value > 1 {
+					v.multiple = true // two runs of one name and id
+				}
 			}
 		}
 	case metricdata.Histogram[float64]:
