@@ -327,7 +327,11 @@ func (v *View) appendProgress(b []byte, rs *runState, now time.Time, bar bool) [
 		b = append(b, '/')
 		b = appendInt(b, total)
 	}
-	b = append(b, " steps"...)
+	if n == 1 && total <= 0 {
+		b = append(b, " step"...)
+	} else {
+		b = append(b, " steps"...)
+	}
 	if frac >= 0 {
 		if bar {
 			b = appendBar(b, frac, 20)
@@ -420,7 +424,11 @@ func (v *View) appendSummary(b []byte, rs *runState, now time.Time) []byte {
 		b = append(b, '/')
 		b = appendInt(b, total)
 	}
-	b = append(b, " steps in "...)
+	if n == 1 && total <= 0 {
+		b = append(b, " step in "...)
+	} else {
+		b = append(b, " steps in "...)
+	}
 	end := now
 	if !rs.last.IsZero() && !(rs.hasActive && rs.active > 0) {
 		end = rs.last // ended: its last line, not the collection that saw it

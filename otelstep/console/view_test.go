@@ -226,7 +226,7 @@ func TestStatusManyRuns(t *testing.T) {
 		runs = append(runs, r)
 	}
 	eventually(t, "two rows and a count", func() bool {
-		return regexp.MustCompile(`\njob \[\w\] 1 steps[^\n]*\n\.\.\. and 3 more runs$`).MatchString(buf.String())
+		return regexp.MustCompile(`\njob \[\w\] 1 step[^\n]*\n\.\.\. and 3 more runs$`).MatchString(buf.String())
 	})
 	for _, r := range runs {
 		r.End(ctx)
