@@ -116,21 +116,18 @@ func (v *View) MetricReader() sdkmetric.Reader {
 	return v.reader
 }
 
-// Write writes p, whole lines (an export error, "lost N of M"), above the
-// status lines, with control characters escaped; a missing final newline is
-// added. It never fails: n is len(p).
+// Write writes p as one line (an export error, "lost N of M") above the
+// status lines: a final newline is optional, and every other control
+// character, newlines included, is escaped, so that an error text cannot
+// forge a line. It never fails: n is len(p).
 func (v *View) Write(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	b := v.buf[:0]
-	for line := range bytes.Lines(p) {
-		line = bytes.TrimSuffix(line, []byte{'\n'})
-		b = appendEscaped(b, string(line), false)
-		b = append(b, '\n')
-	}
+	b := appendEscaped(v.buf[:0], string(bytes.TrimSuffix(p, []byte{'\n'})), false)
+	b = append(b, '\n')
 	v.buf = b
 	v.printLocked(b)
 	return len(p), nil

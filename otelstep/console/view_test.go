@@ -276,13 +276,13 @@ func TestGaugesOfLiveProgress(t *testing.T) {
 	p.shutdown(t)
 }
 
-// TestWriteEscapes checks View.Write: whole lines, control characters
-// escaped, a final newline added.
+// TestWriteEscapes checks View.Write: one line, control characters and
+// inner newlines escaped.
 func TestWriteEscapes(t *testing.T) {
 	var buf bytes.Buffer
 	v := console.New(&buf)
-	_, _ = v.Write([]byte("a\x1b[2J\rb\nc"))
-	if got, want := buf.String(), "a\\x1b[2J\\rb\nc\n"; got != want {
+	_, _ = v.Write([]byte("a\x1b[2J\rb\nc\n"))
+	if got, want := buf.String(), "a\\x1b[2J\\rb\\nc\n"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
