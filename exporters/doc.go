@@ -71,27 +71,39 @@
 // view serves an explicit "console" exporter (not autoexport's JSON on
 // stdout), so WithConsole applies to it too.
 //
-// The view writes synchronously (simple processors), so nothing is lost and
-// nothing is buffered:
+// The view is package [github.com/otelstep/otelstep/otelstep/console]
+// (its documentation has the details). It writes synchronously (simple
+// processors), so nothing is lost and nothing is buffered: one line per step
+// message, torch-like, with the caller's own attributes and none of the
+// contract's; one line per ended step with its duration and error; no line
+// for the step-start event and no echo of the otelstep.log span events. The
+// 4-step demo (go run ./examples/jaeger, piped):
 //
-//	15:04:05.000 INFO typecheck: Step 3: begin type checking otelstep.step.number=3 otelstep.component=typecheck
-//	span compile (1.234ms) error: type error
-//	  step 3/5 [typecheck]
-//	  step 3 [typecheck] Step 3: begin type checking
-//	  step 3 [typecheck] WARN Step 3: slow
-//	  event cache miss key="a b"
-//	gauge otelstep.run.progress{otelstep.run=compile} = 0.6
-//	gauge otelstep.run.steps{otelstep.run=compile} = 3 {step}
+//	15:16:57.453 INFO  parse: Step 1: begin parsing file=main.mini lines=16
+//	15:16:57.474 INFO  parse: Step 1: done parsing nodes=76
+//	15:16:57.474 INFO  parse: Step 1 done in 21.4ms
+//	...
+//	15:16:57.525 INFO  optimize: Step 3: begin optimizing passes=2
+//	15:16:57.504 WARN  optimize: Step 3: not inlining recursive function func=fib
+//	...
+//	15:16:57.545 INFO  codegen: Step 4 done in 20.6ms
+//	15:16:57.545 INFO  compile: run ended in 93ms
+//	15:16:57.546 INFO  compile: done, 4/4 steps in 93ms, 43.0 steps/s
 //
-// A log record is one line, "time LEVEL scope: body key=val ...", when it is
-// emitted. A span is one line, name and duration (and error status), when it
-// ends, followed by one indented line per event: an otelstep.step event as
-// "step N/TOTAL [component]", an otelstep.log event as
-// "step N [component] message" (the severity before the message unless
-// INFO), any other event as "event name key=val ...". Metrics print at
-// Shutdown (and [Providers.ForceFlush]) only: the last value of every gauge
-// and sum, and the count and sum of histograms, one line per series, sorted.
-// Values that contain spaces, quotes, '=' or ',' are quoted.
+// When the [WithConsole] writer is a terminal (and TERM is not "dumb") each
+// active run also has a status line at the bottom, redrawn in place at most
+// 10 times a second from the metrics: n/total, a bar, percent, rate, time
+// left, the current component and its in-step progress. Otherwise a plain
+// progress line is written at most every 5 s per run, and never an escape
+// code. Each run ends with a one-line summary. Metrics of other
+// instrumentation scopes than otelstep's print their values at Shutdown
+// and [Providers.ForceFlush], one line per series, as before. Control
+// characters in anything recorded are escaped: nothing can forge a line or
+// move the cursor.
+//
+// Setup's own lines, export errors and the "lost N of M" warning at
+// Shutdown, go through the view too: printed above the status line, never
+// overwritten by it.
 //
 // # Resource
 //
