@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # scripts/test.sh: the project's test command. On a fresh machine it installs
 # what the tests need (Debian's tmux and prometheus; Jaeger is built from
-# e2e/go.mod),
-# then runs, failing on the first red step:
+# e2e/go.mod), then runs, failing on the first red step:
 #
 #   gofmt check, go vet, go test -race (unit), the fuzz targets for a bounded
 #   time, govulncheck, and the end-to-end suite against a real Jaeger v2 and
