@@ -236,6 +236,9 @@ func (x spanExporter) ExportSpans(_ context.Context, spans []sdktrace.ReadOnlySp
 	defer v.mu.Unlock()
 	b := v.buf[:0]
 	for _, s := range spans {
+		if s.Name() == otelstep.LiveSpanName {
+			continue // a running step's marker, for trace backends: the status line shows it
+		}
 		b = v.appendSpan(b, s)
 	}
 	v.buf = b

@@ -81,7 +81,12 @@ func TestTerminal(t *testing.T) {
 	bottom := func(lines []string) []string { return status.FindStringSubmatch(lines[len(lines)-1]) }
 
 	// Step 1 runs: its message line, then the status row at the bottom.
-	lines := find("the status row of step 1", func(l []string) bool { return bottom(l) != nil })
+	// With the current component, its in-step progress (Step.Progress 1 of
+	// 2) and the age of its open step.
+	inStep := regexp.MustCompile(`, fetch 50% \d\S*s$`)
+	lines := find("the status row of step 1", func(l []string) bool {
+		return bottom(l) != nil && inStep.MatchString(l[len(l)-1])
+	})
 	first := bottom(lines)
 	if !strings.Contains(strings.Join(lines, "\n"), "fetch: Step 1: working i=1") {
 		t.Errorf("no message line above the status row")

@@ -44,6 +44,7 @@ func main() {
 	for i := 1; i <= *steps; i++ {
 		sctx, s := run.Start(ctx, run.Logger(comps[(i-1)%len(comps)]))
 		s.Log(sctx, slog.LevelInfo, "working", "i", i)
+		s.Progress(sctx, 1, 2) // half way through the step: the status shows 50%
 		if *dir == "" {
 			time.Sleep(*delay)
 		} else {
