@@ -286,3 +286,51 @@ func TestWriteEscapes(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+// TestNoColor checks that level names are coloured in terminal mode, and
+// not with NO_COLOR set.
+func TestNoColor(t *testing.T) {
+	for _, noColor := range []string{"", "1"} {
+		t.Setenv("NO_COLOR", noColor)
+		var buf syncBuffer
+		p := newProviders(console.New(&buf, console.WithTerminal(true)))
+		ctx := context.Background()
+		run := otelstep.NewRun("r", p.opts()...)
+		run.StepLogger(ctx, run.Logger("c"))(ctx, slog.LevelWarn, "careful")
+		run.End(ctx)
+		p.shutdown(t)
+		if colored := strings.Contains(buf.String(), "\x1b[33mWARN"); colored != (noColor == "") {
+			t.Errorf("NO_COLOR=%q: coloured %v: %q", noColor, colored, buf.String())
+		}
+	}
+}
+
+// TestRedrawThrottled runs a tight loop of steps in terminal mode: the
+// status rows are drawn at most about once per redraw interval, not once per
+// line (the rows drawn are counted against the loop's own duration).
+func TestRedrawThrottled(t *testing.T) {
+	var buf syncBuffer
+	const interval = 20 * time.Millisecond
+	p := newProviders(console.New(&buf, console.WithTerminal(true), console.WithRedrawInterval(interval)))
+	ctx := context.Background()
+	run := otelstep.NewRun("loop", p.opts(otelstep.WithTotalSteps(3000))...)
+	logger := run.Logger("c")
+	start := time.Now()
+	for i := range 3000 {
+		sctx, s := run.Start(ctx, logger)
+		s.Log(sctx, slog.LevelInfo, "step", "i", i)
+		s.End(nil)
+		if i == 1000 {
+			// Make sure the status is drawn at least once mid-loop.
+			eventually(t, "a status row", func() bool { return strings.Contains(buf.String(), "\x1b[Jloop ") })
+		}
+	}
+	elapsed := time.Since(start)
+	run.End(ctx)
+	p.shutdown(t)
+	draws := strings.Count(buf.String(), "loop ") // status rows; lines say "c:" and "loop:"
+	if most := int(elapsed/interval) + 2; draws > most {
+		t.Errorf("%d status draws in %v (6000 lines), want at most %d", draws, elapsed, most)
+	}
+	t.Logf("%d status draws for 6000 lines in %v", draws, elapsed)
+}
