@@ -77,23 +77,35 @@
 // message, torch-like, with the caller's own attributes and none of the
 // contract's; one line per ended step with its duration and error; no line
 // for the step-start event and no echo of the otelstep.log span events. The
-// 4-step demo (go run ./examples/jaeger, piped):
+// 4-step demo (go run ./examples/jaeger, piped; its own line included):
 //
-//	15:16:57.453 INFO  parse: Step 1: begin parsing file=main.mini lines=16
-//	15:16:57.474 INFO  parse: Step 1: done parsing nodes=76
-//	15:16:57.474 INFO  parse: Step 1 done in 21.4ms
-//	...
-//	15:16:57.525 INFO  optimize: Step 3: begin optimizing passes=2
-//	15:16:57.504 WARN  optimize: Step 3: not inlining recursive function func=fib
-//	...
-//	15:16:57.545 INFO  codegen: Step 4 done in 20.6ms
-//	15:16:57.545 INFO  compile: run ended in 93ms
-//	15:16:57.546 INFO  compile: done, 4/4 steps in 93ms, 43.0 steps/s
+//	15:33:11.193 INFO  parse: Step 1: begin parsing file=main.mini lines=16
+//	15:33:11.216 INFO  parse: Step 1: done parsing nodes=76
+//	15:33:11.216 INFO  parse: Step 1 done in 23.7ms
+//	15:33:11.217 INFO  typecheck: Step 2: begin typechecking
+//	15:33:11.237 INFO  typecheck: Step 2: done typechecking funcs=2
+//	15:33:11.237 INFO  typecheck: Step 2 done in 20.6ms
+//	15:33:11.240 INFO  optimize: Step 3: begin optimizing passes=2
+//	15:33:11.240 WARN  optimize: Step 3: not inlining recursive function func=fib
+//	15:33:11.262 INFO  optimize: Step 3: done optimizing nodes=73
+//	15:33:11.262 INFO  optimize: Step 3 done in 21.5ms
+//	15:33:11.262 INFO  codegen: Step 4: begin codegen target=wasm funcs=8
+//	15:33:11.436 INFO  codegen: Step 4: done codegen bytes=292
+//	15:33:11.436 INFO  codegen: Step 4 done in 174ms
+//	15:33:11.436 INFO  compile: run ended in 244ms
+//	otelstep-demo: 4 steps, trace 23890175b7ad013b4d46bc950eead0a1, telemetry to the console (stderr)
+//	15:33:11.439 INFO  compile: done, 4/4 steps in 244ms, 16.4 steps/s
 //
 // When the [WithConsole] writer is a terminal (and TERM is not "dumb") each
 // active run also has a status line at the bottom, redrawn in place at most
 // 10 times a second from the metrics: n/total, a bar, percent, rate, time
-// left, the current component and its in-step progress. Otherwise a plain
+// left, the current component, its in-step progress and the age of its
+// step (go run ./examples/jaeger -delay 400ms, in a terminal, during step 4):
+//
+//	15:33:15.432 INFO  codegen: Step 4: begin codegen target=wasm funcs=8
+//	compile 3/4 steps [===============>    ] 75%, 1.0 steps/s, 402ms left, codegen 50% 1.69s
+//
+// Otherwise a plain
 // progress line is written at most every 5 s per run, and never an escape
 // code. Each run ends with a one-line summary. Metrics of other
 // instrumentation scopes than otelstep's print their values at Shutdown

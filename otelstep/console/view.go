@@ -83,7 +83,7 @@ func New(w io.Writer, opts ...Option) *View {
 }
 
 // Terminal reports whether the view draws status lines with escape codes.
-func (v *View) Terminal() bool { return v.terminal }
+func (v *View) Terminal() bool { return v != nil && v.terminal }
 
 // SpanExporter returns the exporter of the view's span lines, for a simple
 // span processor: a step span is one line when it ends, with its duration
@@ -121,7 +121,7 @@ func (v *View) MetricReader() sdkmetric.Reader {
 // character, newlines included, is escaped, so that an error text cannot
 // forge a line. It never fails: n is len(p).
 func (v *View) Write(p []byte) (int, error) {
-	if len(p) == 0 {
+	if v == nil || len(p) == 0 {
 		return 0, nil
 	}
 	v.mu.Lock()
@@ -139,6 +139,12 @@ func (v *View) Write(p []byte) (int, error) {
 // exporters) are still printed. Call it after the meter provider's Shutdown
 // so that the summaries have the final values; a second call does nothing.
 func (v *View) Shutdown(ctx context.Context) error {
+	if v == nil {
+		return nil
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	v.shutOnce.Do(func() {
 		if v.stop != nil {
 			close(v.stop)
@@ -247,6 +253,9 @@ type reader struct {
 
 // Shutdown collects one last time, then shuts the reader down.
 func (r *reader) Shutdown(ctx context.Context) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	r.v.refresh(ctx, false, true)
 	return r.ManualReader.Shutdown(ctx)
 }
@@ -254,6 +263,9 @@ func (r *reader) Shutdown(ctx context.Context) error {
 // ForceFlush collects now: the status is up to date, and the values of the
 // other scopes' metrics are printed.
 func (r *reader) ForceFlush(ctx context.Context) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	r.v.refresh(ctx, false, true)
 	return nil
 }
