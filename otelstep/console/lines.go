@@ -197,6 +197,13 @@ func (v *View) observe(c *contract, tid trace.TraceID, t, end time.Time) string 
 			v.multiple = true
 		}
 		rs := v.run(k, t)
+		if rs.done && c.hasNum && c.num <= rs.maxNum {
+			// Numbering starts again: a new run of the same name and id.
+			rs.reset(t)
+		}
+		if c.hasNum && c.num > rs.maxNum {
+			rs.maxNum = c.num
+		}
 		if end.After(rs.last) {
 			rs.last = end
 		}

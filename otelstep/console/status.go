@@ -19,7 +19,9 @@ import (
 type runKey struct{ run, id string }
 
 // runState is what the view knows of one run, from its lines and its
-// metrics.
+// metrics. A run's state is kept after it ended, so that its series, which
+// the SDK keeps (cumulative otelstep.runs.active at 0), is not taken for a
+// new run: the map is as bounded as the SDK's series are.
 type runState struct {
 	key   runKey
 	start time.Time // the earliest time a line or collection saw it
@@ -28,6 +30,7 @@ type runState struct {
 
 	total    int64 // from otelstep.steps.total on its lines
 	lastComp string
+	maxNum   int64 // the highest step number its lines showed
 
 	// from the last collection
 	steps        int64
@@ -56,6 +59,12 @@ type compState struct {
 	hasProgress bool
 	elapsed     float64
 	open        bool
+}
+
+// reset makes rs the state of a new run of the same name and id, begun at
+// t.
+func (rs *runState) reset(t time.Time) {
+	*rs = runState{key: rs.key, start: t, seen: rs.seen, comps: make(map[string]*compState)}
 }
 
 // run returns the state of k, made at t when new. Called with mu held.
@@ -123,7 +132,6 @@ func (v *View) refresh(ctx context.Context, final, others bool) {
 			active = append(active, rs)
 		}
 	}
-	v.forgetDone()
 	v.buf = b
 	if v.terminal && !v.closed {
 		v.status = v.renderStatus(v.status[:0], active, now)
@@ -134,19 +142,6 @@ func (v *View) refresh(ctx context.Context, final, others bool) {
 	}
 	if v.statusDirty && !v.closed {
 		v.drawLocked()
-	}
-}
-
-// forgetDone drops summarised runs beyond the last 64, so that a service
-// running runs for days keeps a bounded map. Called with mu held.
-func (v *View) forgetDone() {
-	if len(v.runs) <= 64 {
-		return
-	}
-	for k, rs := range v.runs {
-		if rs.done && !rs.hasActive {
-			delete(v.runs, k)
-		}
 	}
 }
 
@@ -241,9 +236,9 @@ func (v *View) updateMetric(m metricdata.Metrics, now time.Time) {
 		for _, p := range d.DataPoints {
 			if rs, _, ok := v.series(p.Attributes, now); ok {
 				if rs.done && p.Value > 0 {
-					// The same name (and id) runs again: a new run.
-					*rs = runState{key: rs.key, start: now, seen: now, comps: make(map[string]*compState)}
+					rs.reset(now) // the same name (and id) runs again: a new run
 				}
+				rs.seen = now
 				rs.active, rs.hasActive = p.Value, true
 				if p.Value > 1 {
 					v.multiple = true // two runs of one name and id

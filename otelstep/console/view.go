@@ -22,7 +22,8 @@ import (
 // A View is safe for concurrent use.
 type View struct {
 	w        io.Writer
-	fd       uintptr // the writer's file descriptor in terminal mode
+	fd       uintptr // the writer's file descriptor, if hasFd
+	hasFd    bool
 	cfg      config
 	terminal bool
 	color    bool
@@ -64,14 +65,13 @@ func New(w io.Writer, opts ...Option) *View {
 		w = io.Discard
 	}
 	v := &View{w: w, cfg: newConfig(opts), runs: make(map[runKey]*runState)}
-	f, hasFd := w.(interface{ Fd() uintptr })
-	if hasFd {
-		v.fd = f.Fd()
+	if f, ok := w.(interface{ Fd() uintptr }); ok {
+		v.fd, v.hasFd = f.Fd(), true
 	}
 	if v.cfg.terminalSet {
 		v.terminal = v.cfg.terminal
 	} else {
-		v.terminal = hasFd && v.cfg.getenv("TERM") != "dumb" && isTerminal(v.fd)
+		v.terminal = v.hasFd && v.cfg.getenv("TERM") != "dumb" && isTerminal(v.fd)
 	}
 	if v.cfg.colorSet {
 		v.color = v.cfg.color
@@ -238,8 +238,10 @@ func (v *View) width() int {
 	if v.cfg.width > 0 {
 		return v.cfg.width
 	}
-	if w := termWidth(v.fd); w >= 20 {
-		return w
+	if v.hasFd {
+		if w := termWidth(v.fd); w >= 20 {
+			return w
+		}
 	}
 	return 80
 }

@@ -334,3 +334,27 @@ func TestRedrawThrottled(t *testing.T) {
 	}
 	t.Logf("%d status draws for 6000 lines in %v", draws, elapsed)
 }
+
+// TestRunAgain runs two runs of one name one after the other: each gets
+// its summary, also when no collection saw the second one active.
+func TestRunAgain(t *testing.T) {
+	var buf syncBuffer
+	p := newProviders(console.New(&buf, console.WithRedrawInterval(10*time.Millisecond)))
+	ctx := context.Background()
+	for i := range 2 {
+		run := otelstep.NewRun("job", p.opts(otelstep.WithTotalSteps(2))...)
+		for range 2 {
+			sctx, s := run.Start(ctx, run.Logger("c"))
+			s.Log(sctx, slog.LevelInfo, "work")
+			s.End(nil)
+		}
+		run.End(ctx)
+		if i == 0 {
+			eventually(t, "the first summary", func() bool { return strings.Contains(buf.String(), "job: done, 2/2 steps") })
+		}
+	}
+	p.shutdown(t)
+	if n := strings.Count(buf.String(), "job: done, 2/2 steps"); n != 2 {
+		t.Errorf("%d summaries, want 2:\n%s", n, buf.String())
+	}
+}
