@@ -140,7 +140,10 @@ func (v *View) refresh(ctx context.Context, final, others bool) {
 	if len(b) > 0 {
 		v.printLocked(b)
 	}
-	if v.statusDirty && !v.closed {
+	// Every draw, here or in printLocked, comes at least about one redraw
+	// interval after the previous one (less a tenth for the ticker's
+	// jitter): at most about 10 a second, whatever the lines.
+	if v.statusDirty && !v.closed && now.Sub(v.lastDraw) >= v.cfg.redraw*9/10 {
 		v.drawLocked()
 	}
 }
