@@ -178,9 +178,9 @@ func disabledProviders() *Providers {
 func (p *Providers) Disabled() bool { return p != nil && p.disabled }
 
 // ForceFlush exports everything buffered by the three providers now, without
-// stopping them (the console view prints the values of the application's own metrics). It
-// honours ctx's deadline; errors are joined, each naming its signal and
-// destination.
+// stopping them (the console view prints the current values of the
+// application's own metrics). It honours ctx's deadline; errors are joined,
+// each naming its signal and destination.
 func (p *Providers) ForceFlush(ctx context.Context) error {
 	if p == nil {
 		return nil

@@ -67,3 +67,14 @@ func (s stable) Write(p []byte) (int, error) {
 	_, err := s.w.Write(bytes.Clone(q))
 	return len(p), err
 }
+
+// Write prints one line above the status lines, escaped: the exporters
+// package writes its export errors and "lost N of M" warning this way, so
+// that an error text can neither forge a line nor move the cursor.
+func ExampleView_Write() {
+	v := console.New(os.Stdout)
+	_, _ = v.Write([]byte("exporters: export failed: server said \"bad\nrequest\x1b[2J\"\n"))
+	_ = v.Shutdown(context.Background())
+	// Output:
+	// exporters: export failed: server said "bad\nrequest\x1b[2J"
+}
