@@ -75,7 +75,9 @@ func WithRedrawInterval(d time.Duration) Option {
 // WithProgressInterval sets the shortest time between two plain progress
 // lines of a run when the view is not in terminal mode
 // ([DefaultProgressInterval]). Zero or less: no periodic line, only the one
-// when a run ends.
+// when a run ends. In that mode the view collects its metrics every
+// progress interval or second, whichever is shorter (never more often than
+// the redraw interval), so a run's end line comes within about a second.
 func WithProgressInterval(d time.Duration) Option {
 	return optionFunc(func(c *config) { c.progress = d })
 }

@@ -80,10 +80,21 @@ func (v *View) run(k runKey, t time.Time) *runState {
 }
 
 // loop collects the metrics and redraws every redraw interval until
-// Shutdown.
+// Shutdown; in plain mode, every progress interval or second, whichever is
+// shorter.
 func (v *View) loop() {
 	defer close(v.loopDone)
-	t := time.NewTicker(v.cfg.redraw)
+	tick := v.cfg.redraw
+	if !v.terminal {
+		// No status line: collect often enough for the progress lines and
+		// to see runs end, at most once a second.
+		p := v.cfg.progress
+		if p <= 0 {
+			p = time.Second
+		}
+		tick = max(v.cfg.redraw, min(p, time.Second))
+	}
+	t := time.NewTicker(tick)
 	defer t.Stop()
 	for {
 		select {

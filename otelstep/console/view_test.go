@@ -339,7 +339,7 @@ func TestRedrawThrottled(t *testing.T) {
 // its summary, also when no collection saw the second one active.
 func TestRunAgain(t *testing.T) {
 	var buf syncBuffer
-	p := newProviders(console.New(&buf, console.WithRedrawInterval(10*time.Millisecond)))
+	p := newProviders(console.New(&buf, console.WithRedrawInterval(10*time.Millisecond), console.WithProgressInterval(20*time.Millisecond)))
 	ctx := context.Background()
 	for i := range 2 {
 		run := otelstep.NewRun("job", p.opts(otelstep.WithTotalSteps(2))...)
