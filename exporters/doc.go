@@ -79,22 +79,21 @@
 // for the step-start event and no echo of the otelstep.log span events. The
 // 4-step demo (go run ./examples/jaeger, piped; its own line included):
 //
-//	15:33:11.193 INFO  parse: Step 1: begin parsing file=main.mini lines=16
-//	15:33:11.216 INFO  parse: Step 1: done parsing nodes=76
-//	15:33:11.216 INFO  parse: Step 1 done in 23.7ms
-//	15:33:11.217 INFO  typecheck: Step 2: begin typechecking
-//	15:33:11.237 INFO  typecheck: Step 2: done typechecking funcs=2
-//	15:33:11.237 INFO  typecheck: Step 2 done in 20.6ms
-//	15:33:11.240 INFO  optimize: Step 3: begin optimizing passes=2
-//	15:33:11.240 WARN  optimize: Step 3: not inlining recursive function func=fib
-//	15:33:11.262 INFO  optimize: Step 3: done optimizing nodes=73
-//	15:33:11.262 INFO  optimize: Step 3 done in 21.5ms
-//	15:33:11.262 INFO  codegen: Step 4: begin codegen target=wasm funcs=8
-//	15:33:11.436 INFO  codegen: Step 4: done codegen bytes=292
-//	15:33:11.436 INFO  codegen: Step 4 done in 174ms
-//	15:33:11.436 INFO  compile: run ended in 244ms
-//	otelstep-demo: 4 steps, trace 23890175b7ad013b4d46bc950eead0a1, telemetry to the console (stderr)
-//	15:33:11.439 INFO  compile: done, 4/4 steps in 244ms, 16.4 steps/s
+//	15:48:39.981 INFO  parse: Step 1: begin parsing file=main.mini lines=16
+//	15:48:40.002 INFO  parse: Step 1: done parsing nodes=76
+//	15:48:40.002 INFO  parse: Step 1 done in 21.1ms
+//	15:48:40.002 INFO  typecheck: Step 2: begin typechecking
+//	15:48:40.024 INFO  typecheck: Step 2: done typechecking funcs=2
+//	15:48:40.024 INFO  typecheck: Step 2 done in 21.5ms
+//	15:48:40.025 INFO  optimize: Step 3: begin optimizing passes=2
+//	15:48:40.025 WARN  optimize: Step 3: not inlining recursive function func=fib
+//	15:48:40.046 INFO  optimize: Step 3: done optimizing nodes=73
+//	15:48:40.046 INFO  optimize: Step 3 done in 21.3ms
+//	15:48:40.046 INFO  codegen: Step 4: begin codegen target=wasm funcs=8
+//	15:48:40.211 INFO  codegen: Step 4: done codegen bytes=292
+//	15:48:40.211 INFO  codegen: Step 4 done in 165ms
+//	otelstep-demo: 4 steps, trace 31a440feee3426fb16e06c55be88d139, telemetry to the console (stderr)
+//	15:48:40.213 INFO  compile: done, 4/4 steps in 231ms, 17.3 steps/s
 //
 // When the [WithConsole] writer is a terminal (and TERM is not "dumb") each
 // active run also has a status line at the bottom, redrawn in place at most

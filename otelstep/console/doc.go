@@ -34,8 +34,10 @@
 // events repeat log lines and are not printed (unless the view has no log
 // exporter in use: then they are the only copy, and print as lines); its
 // otelstep.step events are not printed either. Another span is one line,
-// "name: span ended in 85ms" ("run ended" when it names a run), after one
-// line per event of its own, "name: event NAME k=v".
+// "name: span ended in 85ms", after one line per event of its own, "name:
+// event NAME k=v"; a span that names a run but no step prints no line of its
+// own (the run's summary line says it) unless it failed ("run failed
+// after") or the view has no metric reader in use.
 //
 // Once lines of more than one run have been seen (two run names or ids, a
 // run active more than once at a time according to otelstep.runs.active, or

@@ -259,7 +259,8 @@ func (spanExporter) Shutdown(context.Context) error { return nil }
 // appendSpan appends a step span as "component: Step N done in 21ms" (or
 // "failed after 21ms: error", "abandoned after"), another span as
 // "name: span ended in 85ms" (or "run ended" for a span that names a run but
-// no step), after one line per event no log line repeats. Called with mu
+// no step, only when it failed or the view has no metrics for the run's
+// summary line), after one line per event no log line repeats. Called with mu
 // held.
 func (v *View) appendSpan(b []byte, s sdktrace.ReadOnlySpan) []byte {
 	var c contract
@@ -278,6 +279,9 @@ func (v *View) appendSpan(b []byte, s sdktrace.ReadOnlySpan) []byte {
 		level, sev = "WARN", otellog.SeverityWarn
 	}
 	isStep := c.hasNum && c.comp != ""
+	if !isStep && c.run != "" && !failed && v.reader != nil {
+		return b // a run's span: its summary line will say it (the metrics are here)
+	}
 	name := s.Name()
 	if isStep {
 		name = c.comp

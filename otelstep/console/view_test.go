@@ -65,6 +65,10 @@ func TestLines(t *testing.T) {
 	sctx, s = run.Start(ctx, run.Logger("gen"))
 	s.Log(sctx, slog.LevelDebug, "emitting")
 	s.End(errors.New("disk full"))
+	// A span of the run (not a step): the summary says it.
+	_, rs := p.tp.Tracer("t").Start(ctx, "compile")
+	rs.SetAttributes(otelstep.RunKey.String("compile"))
+	rs.End()
 	run.End(ctx)
 	p.shutdown(t)
 
