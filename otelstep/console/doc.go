@@ -39,11 +39,12 @@
 // own (the run's summary line says it) unless it failed ("run failed
 // after") or the view has no metric reader in use.
 //
-// Once lines of more than one run have been seen (two run names or ids, a
-// run active more than once at a time according to otelstep.runs.active, or
-// two traces among spans and records that name no run), each line carries a
-// tag that tells the runs apart: the run id, else the first 8 hex digits of
-// the trace id, else the run name:
+// Once lines of more than one run have been seen (two run names or ids, one
+// step number of a run name in two traces, a run active more than once at a
+// time according to otelstep.runs.active, or two traces among spans and
+// records that name no run), each line carries a tag that tells the runs
+// apart: the run id, else the first 8 hex digits of the trace id, else the
+// run name:
 //
 //	15:10:13.186 INFO  [4aae64c3] parse: Step 1: begin parsing
 //
@@ -70,6 +71,10 @@
 // a tight loop of steps writes its lines, not a status line per step. Rows
 // are cut to the terminal's width. Level names are coloured unless
 // NO_COLOR is set.
+//
+// Runs of one name without [otelstep.WithRunID] share their metric series:
+// they share a status line and a summary. Give concurrent runs ids to see
+// them apart there too.
 //
 // When a run ends (its otelstep.runs.active series drops to 0) its status
 // line goes and a one-line summary is printed; [View.Shutdown] prints one for

@@ -183,9 +183,9 @@ func appendAttr(b []byte, key string, val attribute.Value) []byte {
 
 // observe notes what a line tells about its run (first and last times
 // seen, total, component) and returns the tag that tells runs apart once
-// more than one is seen: two run names or ids, a run of one name and id
-// active more than once (from the metrics), or lines of two traces that
-// name no run. The tag is the run id, else the first 8 hex digits of the
+// more than one is seen: two run names or ids, one step number of a run in
+// two traces, a run of one name and id active more than once (from the
+// metrics), or lines of two traces that name no run. The tag is the run id, else the first 8 hex digits of the
 // trace id, else the run name. t and end are the times the line covers.
 // Called with mu held.
 func (v *View) observe(c *contract, tid trace.TraceID, t, end time.Time) string {
@@ -203,6 +203,18 @@ func (v *View) observe(c *contract, tid trace.TraceID, t, end time.Time) string 
 		}
 		if c.hasNum && c.num > rs.maxNum {
 			rs.maxNum = c.num
+		}
+		if c.hasNum && tid.IsValid() {
+			// One step number of one run in two traces: two runs of one
+			// name and id (a span-less run's steps are traces of their own,
+			// but each number is one step).
+			if rs.stepTraces == nil || len(rs.stepTraces) >= 256 {
+				rs.stepTraces = make(map[int64]trace.TraceID)
+			}
+			if seen, ok := rs.stepTraces[c.num]; ok && seen != tid {
+				v.multiple = true
+			}
+			rs.stepTraces[c.num] = tid
 		}
 		if end.After(rs.last) {
 			rs.last = end

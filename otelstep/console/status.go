@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	otellog "go.opentelemetry.io/otel/log"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/otelstep/otelstep/otelstep"
 )
@@ -31,6 +32,8 @@ type runState struct {
 	total    int64 // from otelstep.steps.total on its lines
 	lastComp string
 	maxNum   int64 // the highest step number its lines showed
+
+	stepTraces map[int64]trace.TraceID // the trace of each step number seen (bounded)
 
 	// from the last collection
 	steps        int64

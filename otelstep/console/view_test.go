@@ -362,3 +362,40 @@ func TestRunAgain(t *testing.T) {
 		t.Errorf("%d summaries, want 2:\n%s", n, buf.String())
 	}
 }
+
+// TestConcurrentRunsOfOneName interleaves two runs of one name and no id,
+// each under a request span of its own: from the second run's first line
+// on, lines carry the short trace id.
+func TestConcurrentRunsOfOneName(t *testing.T) {
+	var buf syncBuffer
+	p := newProviders(console.New(&buf))
+	ctx := context.Background()
+	tr := p.tp.Tracer("t")
+	ctx1, req1 := tr.Start(ctx, "POST /compile")
+	ctx2, req2 := tr.Start(ctx, "POST /compile")
+	r1 := otelstep.NewRun("compile", p.opts()...)
+	r2 := otelstep.NewRun("compile", p.opts()...)
+	c1, s1 := r1.Start(ctx1, r1.Logger("parse"))
+	s1.Log(c1, slog.LevelInfo, "begin")
+	c2, s2 := r2.Start(ctx2, r2.Logger("parse"))
+	s2.Log(c2, slog.LevelInfo, "begin")
+	s1.End(nil)
+	s2.End(nil)
+	req1.End()
+	req2.End()
+	r1.End(ctx)
+	r2.End(ctx)
+	p.shutdown(t)
+	got := buf.String()
+	t.Logf("output:\n%s", got)
+	t1, t2 := req1.SpanContext().TraceID().String()[:8], req2.SpanContext().TraceID().String()[:8]
+	matchLines(t, got, []string{
+		`^` + clock + `INFO  parse: Step 1: begin$`,
+		`^` + clock + `INFO  \[` + t2 + `\] parse: Step 1: begin$`,
+		`^` + clock + `INFO  \[` + t1 + `\] parse: Step 1 done in `,
+		`^` + clock + `INFO  \[` + t2 + `\] parse: Step 1 done in `,
+		`^` + clock + `INFO  \[` + t1 + `\] POST /compile: span ended in `,
+		`^` + clock + `INFO  \[` + t2 + `\] POST /compile: span ended in `,
+		`^` + clock + `INFO  compile: done, `, // one summary: the two runs share their series
+	})
+}
