@@ -81,10 +81,50 @@
 // view serves an explicit "console" exporter (not autoexport's JSON on
 // stdout), so WithConsole applies to it too.
 //
-// The view writes synchronously (simple processors), so nothing is lost and
-// nothing is buffered: a line per log record when emitted, a line per span
-// and one per event when it ends, the last metric values at Shutdown and
-// [Providers.ForceFlush] (the format: package otelstep/console).
+// The view is package [github.com/otelstep/otelstep/otelstep/console]
+// (its documentation has the details). It writes synchronously (simple
+// processors), so nothing is lost and nothing is buffered: one line per step
+// message, torch-like, with the caller's own attributes and none of the
+// contract's; one line per ended step with its duration and error; no line
+// for the step-start event and no echo of the otelstep.log span events. The
+// 4-step demo (go run ./examples/jaeger, piped; its own line included):
+//
+//	15:48:39.981 INFO  parse: Step 1: begin parsing file=main.mini lines=16
+//	15:48:40.002 INFO  parse: Step 1: done parsing nodes=76
+//	15:48:40.002 INFO  parse: Step 1 done in 21.1ms
+//	15:48:40.002 INFO  typecheck: Step 2: begin typechecking
+//	15:48:40.024 INFO  typecheck: Step 2: done typechecking funcs=2
+//	15:48:40.024 INFO  typecheck: Step 2 done in 21.5ms
+//	15:48:40.025 INFO  optimize: Step 3: begin optimizing passes=2
+//	15:48:40.025 WARN  optimize: Step 3: not inlining recursive function func=fib
+//	15:48:40.046 INFO  optimize: Step 3: done optimizing nodes=73
+//	15:48:40.046 INFO  optimize: Step 3 done in 21.3ms
+//	15:48:40.046 INFO  codegen: Step 4: begin codegen target=wasm funcs=8
+//	15:48:40.211 INFO  codegen: Step 4: done codegen bytes=292
+//	15:48:40.211 INFO  codegen: Step 4 done in 165ms
+//	otelstep-demo: 4 steps, trace 31a440feee3426fb16e06c55be88d139, telemetry to the console (stderr)
+//	15:48:40.213 INFO  compile: done, 4/4 steps in 231ms, 17.3 steps/s
+//
+// When the [WithConsole] writer is a terminal (and TERM is not "dumb") each
+// active run also has a status line at the bottom, redrawn in place at most
+// 10 times a second from the metrics: n/total, a bar, percent, rate, time
+// left, the current component, its in-step progress and the age of its
+// step (go run ./examples/jaeger -delay 400ms, in a terminal, during step 4):
+//
+//	15:33:15.432 INFO  codegen: Step 4: begin codegen target=wasm funcs=8
+//	compile 3/4 steps [===============>    ] 75%, 1.0 steps/s, 402ms left, codegen 50% 1.69s
+//
+// Otherwise a plain
+// progress line is written at most every 5 s per run, and never an escape
+// code. Each run ends with a one-line summary. Metrics of other
+// instrumentation scopes than otelstep's print their values at Shutdown
+// and [Providers.ForceFlush], one line per series, as before. Control
+// characters in anything recorded are escaped: nothing can forge a line or
+// move the cursor.
+//
+// Setup's own lines, export errors and the "lost N of M" warning at
+// Shutdown, go through the view too: printed above the status line, never
+// overwritten by it.
 //
 // # Resource
 //

@@ -15,6 +15,8 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/otelstep/otelstep/otelstep/console"
 )
 
 // Providers holds the SDK providers built by [Setup]. The fields are never
@@ -30,6 +32,7 @@ type Providers struct {
 	// indexed like signals.
 	targets [3]string
 
+	console     *console.View // the console view, shut down after the providers
 	spans, logs counts        // see Stats
 	limiter     *errorLimiter // the global error handler, or nil
 	report      func(string)  // writes a line to the console or WithErrorHandler's handler
@@ -86,10 +89,10 @@ func Setup(ctx context.Context, opts ...Option) (*Providers, error) {
 		return nil, err
 	}
 
-	con := &console{w: c.console}
+	con := newConsole(c.console)
 	res = cleanResource(res)
-	p := &Providers{Resource: res, redact: secrets(e)}
-	p.report = func(line string) { _ = con.write([]byte(line + "\n")) }
+	p := &Providers{Resource: res, redact: secrets(e), console: con}
+	p.report = func(line string) { _, _ = con.Write([]byte(line + "\n")) }
 	if c.errorHandler != nil {
 		h := c.errorHandler
 		p.report = func(line string) { h.Handle(errors.New(line)) }
@@ -112,7 +115,7 @@ func Setup(ctx context.Context, opts ...Option) (*Providers, error) {
 	var spanExp sdktrace.SpanExporter
 	switch {
 	case pl.exporter[sigTraces.name] == exporterConsole:
-		spanExp = consoleSpans{con}
+		spanExp = con.SpanExporter()
 	case testExporters != nil:
 		spanExp = testExporters.spans
 	default:
@@ -135,7 +138,7 @@ func Setup(ctx context.Context, opts ...Option) (*Providers, error) {
 	var reader sdkmetric.Reader
 	switch {
 	case pl.exporter[sigMetrics.name] == exporterConsole:
-		reader = newConsoleMetrics(con)
+		reader = con.MetricReader()
 	case testExporters != nil:
 		reader = testExporters.metrics
 	default:
@@ -153,7 +156,7 @@ func Setup(ctx context.Context, opts ...Option) (*Providers, error) {
 	var logExp sdklog.Exporter
 	switch {
 	case pl.exporter[sigLogs.name] == exporterConsole:
-		logExp = consoleLogs{con}
+		logExp = con.LogExporter()
 	case testExporters != nil:
 		logExp = testExporters.logs
 	default:
@@ -177,7 +180,7 @@ func Setup(ctx context.Context, opts ...Option) (*Providers, error) {
 		otel.SetLoggerProvider(p.LoggerProvider)
 		otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(
 			propagation.TraceContext{}, propagation.Baggage{}))
-		write := func(line string) { _ = con.write([]byte(line + "\n")) }
+		write := func(line string) { _, _ = con.Write([]byte(line + "\n")) }
 		p.limiter = newErrorLimiter(c.errorInterval, write, c.errorHandler, p.redact, p.targets[1])
 		otel.SetErrorHandler(p.limiter)
 	}
@@ -202,9 +205,9 @@ func disabledProviders() *Providers {
 func (p *Providers) Disabled() bool { return p != nil && p.disabled }
 
 // ForceFlush exports everything buffered by the three providers now, without
-// stopping them (the console view prints the current metric values). It
-// honours ctx's deadline; errors are joined, each naming its signal and
-// destination.
+// stopping them (the console view prints the current values of the
+// application's own metrics). It honours ctx's deadline; errors are joined,
+// each naming its signal and destination.
 func (p *Providers) ForceFlush(ctx context.Context) error {
 	if p == nil {
 		return nil
@@ -262,6 +265,9 @@ func (p *Providers) shutdownAll(ctx context.Context) error {
 			return joinDistinct(flushLP(ctx, p.LoggerProvider), p.LoggerProvider.Shutdown(ctx))
 		},
 	)
+	if p.console != nil {
+		_ = p.console.Shutdown(ctx) // after the final collection: summaries
+	}
 	if p.limiter != nil {
 		p.limiter.close()
 	}

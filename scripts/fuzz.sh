@@ -22,6 +22,7 @@ targets=(
 	"./otelstep FuzzStep"
 	"./exporters FuzzEnvPlan"
 	"./exporters FuzzSetupEnv"
+	"./otelstep/console FuzzLine"
 )
 
 for t in "${targets[@]}"; do

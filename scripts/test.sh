@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # scripts/test.sh: the project's test command. On a fresh machine it installs
-# what the tests need (Debian's prometheus; Jaeger is built from e2e/go.mod),
-# then runs, failing on the first red step:
+# what the tests need (Debian's tmux and prometheus; Jaeger is built from
+# e2e/go.mod), then runs, failing on the first red step:
 #
 #   gofmt check, go vet, go test -race (unit), the fuzz targets for a bounded
 #   time, govulncheck, and the end-to-end suite against a real Jaeger v2 and
@@ -33,6 +33,19 @@ fi
 step "go vet"
 go vet ./...
 (cd e2e && go vet ./...)
+
+step "prerequisites for the unit tests"
+# tmux gives the console view's tests a real pseudo-terminal
+# (otelstep/console/tty_test.go).
+if ! command -v tmux >/dev/null 2>&1; then
+	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+		echo "installing Debian's tmux (the console view's terminal test)"
+		apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends tmux >/dev/null
+	else
+		echo "tmux is not installed and this is not root: the console view's terminal test is skipped" >&2
+	fi
+fi
 
 step "go test -race ./... (unit)"
 go test -race -count=1 ./...

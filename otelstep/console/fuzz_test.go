@@ -1,0 +1,53 @@
+package console_test
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"go.opentelemetry.io/otel/attribute"
+	otellog "go.opentelemetry.io/otel/log"
+	sdklog "go.opentelemetry.io/otel/sdk/log"
+
+	"github.com/otelstep/otelstep/otelstep/console"
+)
+
+// FuzzLine feeds arbitrary bytes as body, scope, attribute key and value of
+// a log record, and to View.Write: the output is valid UTF-8, exactly one
+// line each, with no control character but the final newline.
+func FuzzLine(f *testing.F) {
+	for _, s := range []string{"", "plain", "a\nb", "\x1b[2J\r", "\u009b\u2028\u202e", "\xff\xfe", `"q"=\`} {
+		f.Add(s, s)
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		var buf bytes.Buffer
+		v := console.New(&buf, console.WithTerminal(false))
+		lp := sdklog.NewLoggerProvider(sdklog.WithProcessor(sdklog.NewSimpleProcessor(v.LogExporter())))
+		var rec otellog.Record
+		rec.SetBody(attribute.StringValue(a))
+		rec.SetSeverityText(b)
+		rec.AddAttributes(attribute.String(a, b), attribute.String("k", a))
+		lp.Logger(b).Emit(context.Background(), rec)
+		_, _ = v.Write([]byte(a))
+		_ = lp.Shutdown(context.Background())
+		_ = v.Shutdown(context.Background())
+		got := buf.String()
+		if !utf8.ValidString(got) {
+			t.Fatalf("invalid UTF-8: %q", got)
+		}
+		want := 1
+		if a != "" {
+			want = 2 // Write writes nothing for an empty p
+		}
+		if n := strings.Count(got, "\n"); n != want || !strings.HasSuffix(got, "\n") {
+			t.Fatalf("%d lines, want %d: %q", n, want, got)
+		}
+		for _, r := range got {
+			if (r < 0x20 && r != '\n') || r == 0x7f || (r >= 0x80 && r <= 0x9f) || r == 0x2028 || r == 0x2029 || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) {
+				t.Fatalf("control character %U in %q", r, got)
+			}
+		}
+	})
+}

@@ -1,0 +1,426 @@
+package console
+
+import (
+	"context"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	otellog "go.opentelemetry.io/otel/log"
+	sdklog "go.opentelemetry.io/otel/sdk/log"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/otelstep/otelstep/otelstep"
+)
+
+// contract holds the contract attributes of a record or span.
+type contract struct {
+	run, id, comp string
+	num, total    int64
+	result        string
+	hasNum        bool
+}
+
+// take records kv in c when it is a contract attribute, and reports whether
+// it was one (or a code.* attribute), that is not to be printed.
+func (c *contract) take(kv attribute.KeyValue) bool {
+	switch kv.Key {
+	case otelstep.RunKey:
+		c.run = kv.Value.Emit()
+	case otelstep.RunIDKey:
+		c.id = kv.Value.Emit()
+	case otelstep.ComponentKey:
+		c.comp = kv.Value.Emit()
+	case otelstep.StepNumberKey:
+		c.num, c.hasNum = kv.Value.AsInt64(), kv.Value.Type() == attribute.INT64
+	case otelstep.StepsTotalKey:
+		c.total = kv.Value.AsInt64()
+	case otelstep.StepResultKey:
+		c.result = kv.Value.Emit()
+	case otelstep.StepDoneKey, otelstep.StepTotalKey,
+		"code.file.path", "code.line.number", "code.function.name", "code.column.number",
+		"code.filepath", "code.lineno", "code.function", "code.namespace":
+	default:
+		return false
+	}
+	return true
+}
+
+// logExporter writes one line per log record.
+type logExporter struct{ v *View }
+
+// Export implements sdklog.Exporter.
+func (x logExporter) Export(_ context.Context, records []sdklog.Record) error {
+	v := x.v
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	b := v.buf[:0]
+	for i := range records {
+		b = v.appendRecord(b, &records[i])
+	}
+	v.buf = b
+	v.printLocked(b)
+	return nil
+}
+
+// Shutdown implements sdklog.Exporter.
+func (logExporter) Shutdown(context.Context) error { return nil }
+
+// ForceFlush implements sdklog.Exporter.
+func (logExporter) ForceFlush(context.Context) error { return nil }
+
+// appendRecord appends r's line, "time LEVEL [tag] component: body k=v ...",
+// or nothing for a step-start event, which only updates the run's state.
+// Called with mu held.
+func (v *View) appendRecord(b []byte, r *sdklog.Record) []byte {
+	t := r.Timestamp()
+	if t.IsZero() {
+		t = r.ObservedTimestamp()
+	}
+	var c contract
+	tail := v.tail[:0]
+	r.WalkAttributes(func(kv attribute.KeyValue) bool {
+		if !c.take(kv) {
+			tail = appendAttr(tail, string(kv.Key), kv.Value)
+		}
+		return true
+	})
+	v.tail = tail
+	tag := v.observe(&c, r.TraceID(), t, t)
+	if r.EventName() == otelstep.StepEventName && c.run != "" {
+		return b
+	}
+	comp := c.comp
+	if comp == "" {
+		comp = r.InstrumentationScope().Name
+	}
+	sev := r.Severity()
+	level := r.SeverityText()
+	if level == "" {
+		level = severityName(sev)
+	}
+	b = v.appendPrefix(b, t, level, sev, tag, comp)
+	b = appendEscaped(b, r.Body().Emit(), false)
+	b = append(b, tail...)
+	return append(b, '\n')
+}
+
+// appendPrefix appends "15:04:05.000 LEVEL [tag] component: ".
+func (v *View) appendPrefix(b []byte, t time.Time, level string, sev otellog.Severity, tag, comp string) []byte {
+	if t.IsZero() {
+		t = time.Now()
+	}
+	b = t.AppendFormat(b, "15:04:05.000")
+	b = append(b, ' ')
+	color := ""
+	if v.color {
+		switch {
+		case sev >= otellog.SeverityError:
+			color = "\x1b[31m"
+		case sev >= otellog.SeverityWarn:
+			color = "\x1b[33m"
+		case sev != otellog.SeverityUndefined && sev < otellog.SeverityInfo:
+			color = "\x1b[2m"
+		}
+	}
+	b = append(b, color...)
+	n := len(b)
+	b = appendEscaped(b, level, false)
+	for len(b)-n < 5 {
+		b = append(b, ' ')
+	}
+	if color != "" {
+		b = append(b, "\x1b[0m"...)
+	}
+	b = append(b, ' ')
+	if tag != "" {
+		b = append(b, '[')
+		b = appendEscaped(b, tag, false)
+		b = append(b, "] "...)
+	}
+	if comp != "" {
+		b = appendEscaped(b, comp, false)
+		b = append(b, ": "...)
+	}
+	return b
+}
+
+// severityName is the level name of sev when the record has no severity
+// text.
+func severityName(sev otellog.Severity) string {
+	switch {
+	case sev == otellog.SeverityUndefined:
+		return "LOG"
+	case sev < otellog.SeverityDebug:
+		return "TRACE"
+	case sev < otellog.SeverityInfo:
+		return "DEBUG"
+	case sev < otellog.SeverityWarn:
+		return "INFO"
+	case sev < otellog.SeverityError:
+		return "WARN"
+	case sev < otellog.SeverityFatal:
+		return "ERROR"
+	}
+	return "FATAL"
+}
+
+// appendAttr appends " key=value", a map value as one pair per entry with
+// dotted keys (slog groups).
+func appendAttr(b []byte, key string, val attribute.Value) []byte {
+	if val.Type() == attribute.MAP {
+		for _, kv := range val.AsMap() {
+			b = appendAttr(b, key+"."+string(kv.Key), kv.Value)
+		}
+		return b
+	}
+	b = append(b, ' ')
+	b = appendKey(b, key)
+	b = append(b, '=')
+	return appendValue(b, val.Emit())
+}
+
+// observe notes what a line tells about its run (first and last times
+// seen, total, component) and returns the tag that tells runs apart once
+// more than one is seen: two run names or ids, one step number of a run in
+// two traces, a run of one name and id active more than once (from the
+// metrics), or lines of two traces that name no run. The tag is the run id, else the first 8 hex digits of the
+// trace id, else the run name. t and end are the times the line covers.
+// Called with mu held.
+func (v *View) observe(c *contract, tid trace.TraceID, t, end time.Time) string {
+	if c.run != "" {
+		k := runKey{c.run, c.id}
+		if !v.haveRun {
+			v.seenRun, v.haveRun = k, true
+		} else if k != v.seenRun {
+			v.multiple = true
+		}
+		rs := v.run(k, t)
+		if rs.done && c.hasNum && c.num <= rs.maxNum {
+			// Numbering starts again: a new run of the same name and id.
+			rs.reset(t)
+		}
+		if c.hasNum && c.num > rs.maxNum {
+			rs.maxNum = c.num
+		}
+		if c.hasNum && tid.IsValid() {
+			// One step number of one run in two traces: two runs of one
+			// name and id (a span-less run's steps are traces of their own,
+			// but each number is one step).
+			if rs.stepTraces == nil || len(rs.stepTraces) >= 256 {
+				rs.stepTraces = make(map[int64]trace.TraceID)
+			}
+			if seen, ok := rs.stepTraces[c.num]; ok && seen != tid {
+				v.multiple = true
+			}
+			rs.stepTraces[c.num] = tid
+		}
+		if end.After(rs.last) {
+			rs.last = end
+		}
+		if c.total > 0 {
+			rs.total = c.total
+		}
+		if c.comp != "" {
+			rs.lastComp = c.comp
+		}
+	} else if tid.IsValid() {
+		// A span-less run's steps are traces of their own: only lines
+		// that name no run count traces.
+		if !v.seenTID.IsValid() {
+			v.seenTID = tid
+		} else if tid != v.seenTID {
+			v.multiple = true
+		}
+	}
+	switch {
+	case !v.multiple:
+		return ""
+	case c.id != "":
+		return c.id
+	case tid.IsValid():
+		return tid.String()[:8]
+	}
+	return c.run
+}
+
+// spanExporter writes one line per ended span.
+type spanExporter struct{ v *View }
+
+// ExportSpans implements sdktrace.SpanExporter.
+func (x spanExporter) ExportSpans(_ context.Context, spans []sdktrace.ReadOnlySpan) error {
+	v := x.v
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	b := v.buf[:0]
+	for _, s := range spans {
+		if s.Name() == otelstep.LiveSpanName {
+			continue // a running step's marker, for trace backends: the status line shows it
+		}
+		b = v.appendSpan(b, s)
+	}
+	v.buf = b
+	v.printLocked(b)
+	return nil
+}
+
+// Shutdown implements sdktrace.SpanExporter.
+func (spanExporter) Shutdown(context.Context) error { return nil }
+
+// appendSpan appends a step span as "component: Step N done in 21ms" (or
+// "failed after 21ms: error", "abandoned after"), another span as
+// "name: span ended in 85ms" (or "run ended" for a span that names a run but
+// no step, only when it failed or the view has no metrics for the run's
+// summary line), after one line per event no log line repeats. Called with mu
+// held.
+func (v *View) appendSpan(b []byte, s sdktrace.ReadOnlySpan) []byte {
+	var c contract
+	for _, kv := range s.Attributes() {
+		c.take(kv)
+	}
+	tag := v.observe(&c, s.SpanContext().TraceID(), s.StartTime(), s.EndTime())
+	st := s.Status()
+	failed := st.Code == codes.Error
+	d := formatDuration(s.EndTime().Sub(s.StartTime()))
+	level, sev := "INFO", otellog.SeverityInfo
+	switch {
+	case failed:
+		level, sev = "ERROR", otellog.SeverityError
+	case c.result == "abandoned":
+		level, sev = "WARN", otellog.SeverityWarn
+	}
+	isStep := c.hasNum && c.comp != ""
+	if !isStep && c.run != "" && !failed && v.reader != nil {
+		return b // a run's span: its summary line will say it (the metrics are here)
+	}
+	name := s.Name()
+	if isStep {
+		name = c.comp
+	}
+	for _, ev := range s.Events() {
+		switch {
+		case ev.Name == otelstep.StepEventName:
+			var ec contract
+			for _, kv := range ev.Attributes {
+				ec.take(kv)
+			}
+			v.observe(&ec, s.SpanContext().TraceID(), ev.Time, ev.Time)
+			continue // the step's lines and its span say it
+		case ev.Name == otelstep.LogEventName && v.logsOn:
+			continue // the log record's line said it
+		case ev.Name == "exception" && failed:
+			continue // the status said it
+		}
+		b = v.appendEvent(b, s.Name(), tag, ev)
+	}
+	b = v.appendPrefix(b, s.EndTime(), level, sev, tag, name)
+	switch {
+	case isStep:
+		b = append(b, "Step "...)
+		b = appendInt(b, c.num)
+	case c.run != "":
+		b = append(b, "run"...)
+	default:
+		b = append(b, "span"...)
+	}
+	switch {
+	case failed:
+		b = append(b, " failed after "...)
+	case c.result == "abandoned":
+		b = append(b, " abandoned after "...)
+	case isStep:
+		b = append(b, " done in "...)
+	default:
+		b = append(b, " ended in "...)
+	}
+	b = append(b, d...)
+	if failed && st.Description != "" {
+		b = append(b, ": "...)
+		b = appendEscaped(b, st.Description, false)
+	}
+	b = append(b, '\n')
+	return b
+}
+
+// appendEvent appends "name: event NAME k=v ..." (an otelstep.log event as
+// its message, when no log line said it).
+func (v *View) appendEvent(b []byte, span, tag string, ev sdktrace.Event) []byte {
+	var c contract
+	var msg, level string
+	tail := v.tail[:0]
+	for _, kv := range ev.Attributes {
+		switch {
+		case ev.Name == otelstep.LogEventName && kv.Key == otelstep.MessageKey:
+			msg = kv.Value.Emit()
+		case ev.Name == otelstep.LogEventName && kv.Key == otelstep.SeverityKey:
+			level = kv.Value.Emit()
+		case c.take(kv):
+		default:
+			tail = appendAttr(tail, string(kv.Key), kv.Value)
+		}
+	}
+	v.tail = tail
+	if ev.Name == otelstep.LogEventName {
+		if level == "" {
+			level = "INFO"
+		}
+		comp := c.comp
+		if comp == "" {
+			comp = span
+		}
+		b = v.appendPrefix(b, ev.Time, level, levelSeverity(level), tag, comp)
+		b = appendEscaped(b, msg, false)
+	} else {
+		b = v.appendPrefix(b, ev.Time, "INFO", otellog.SeverityInfo, tag, span)
+		b = append(b, "event "...)
+		b = appendValue(b, ev.Name)
+	}
+	b = append(b, tail...)
+	return append(b, '\n')
+}
+
+// levelSeverity maps a slog level name to a severity, for colours.
+func levelSeverity(level string) otellog.Severity {
+	switch level {
+	case "DEBUG":
+		return otellog.SeverityDebug
+	case "WARN":
+		return otellog.SeverityWarn
+	case "ERROR":
+		return otellog.SeverityError
+	}
+	return otellog.SeverityInfo
+}
+
+// formatDuration rounds d to what a person reads: 3 significant digits.
+func formatDuration(d time.Duration) string {
+	switch {
+	case d < 0:
+		d = 0
+	case d >= time.Minute:
+		return d.Round(time.Second).String()
+	case d >= 10*time.Second:
+		return d.Round(100 * time.Millisecond).String()
+	case d >= time.Second:
+		return d.Round(10 * time.Millisecond).String()
+	case d >= 100*time.Millisecond:
+		return d.Round(time.Millisecond).String()
+	case d >= 10*time.Millisecond:
+		return d.Round(100 * time.Microsecond).String()
+	case d >= time.Millisecond:
+		return d.Round(10 * time.Microsecond).String()
+	}
+	return d.Round(time.Microsecond).String()
+}
+
+// formatSeconds prints s seconds as a duration (see formatDuration).
+func formatSeconds(s float64) string {
+	if s != s || s < 0 {
+		s = 0
+	}
+	if s > 1e9 {
+		return ">30y"
+	}
+	return formatDuration(time.Duration(s * float64(time.Second)))
+}
