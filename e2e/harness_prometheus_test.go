@@ -72,16 +72,19 @@ func startPrometheus(bin string, j *jaegerStack) (*promServer, error) {
 		return nil, err
 	}
 	// honor_labels keeps the exporter's job label (= the service.name of the
-	// telemetry) instead of replacing it with the scrape job's name.
+	// telemetry) instead of replacing it with the scrape job's name. The
+	// stack's alerting rules are evaluated against the real data too.
 	cfg := fmt.Sprintf(`global:
   scrape_interval: 1s
   evaluation_interval: 1s
+rule_files:
+  - '%s'
 scrape_configs:
   - job_name: jaeger-otlp-metrics
     honor_labels: true
     static_configs:
       - targets: ['%s']
-`, hostPort(j.prometheus))
+`, alertRulesPath(), hostPort(j.prometheus))
 	cfgPath := filepath.Join(dir, "prometheus.yml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		return nil, err
@@ -112,13 +115,53 @@ scrape_configs:
 	return nil, lastErr
 }
 
+// alertRulesPath is the stack's rule file, deploy/prometheus/otelstep-alerts.yml.
+func alertRulesPath() string {
+	return filepath.Join(repoRoot(), "deploy", "prometheus", "otelstep-alerts.yml")
+}
+
+// promRule is one rule of /api/v1/rules.
+type promRule struct {
+	Name           string `json:"name"`
+	Type           string `json:"type"`
+	Health         string `json:"health"`
+	LastError      string `json:"lastError"`
+	LastEvaluation string `json:"lastEvaluation"`
+}
+
+// rules lists the rules Prometheus has loaded, with their health.
+func (p *promServer) rules(ctx context.Context) ([]promRule, error) {
+	var r struct {
+		Status string `json:"status"`
+		Data   struct {
+			Groups []struct {
+				Rules []promRule `json:"rules"`
+			} `json:"groups"`
+		} `json:"data"`
+	}
+	if err := getJSON(ctx, p.URL()+"/api/v1/rules", &r); err != nil {
+		return nil, err
+	}
+	var out []promRule
+	for _, g := range r.Data.Groups {
+		out = append(out, g.Rules...)
+	}
+	return out, nil
+}
+
 type promSample struct {
 	Metric map[string]string
 	Value  float64
 }
 
-// query runs an instant PromQL query.
+// query runs an instant PromQL query at the current time.
 func (p *promServer) query(ctx context.Context, q string) ([]promSample, error) {
+	return p.instant(ctx, url.Values{"query": {q}})
+}
+
+// instant runs /api/v1/query with the parameters v.
+func (p *promServer) instant(ctx context.Context, v url.Values) ([]promSample, error) {
+	q := v.Get("query")
 	var r struct {
 		Status string `json:"status"`
 		Error  string `json:"error"`
@@ -130,7 +173,7 @@ func (p *promServer) query(ctx context.Context, q string) ([]promSample, error) 
 			} `json:"result"`
 		} `json:"data"`
 	}
-	if err := getJSON(ctx, p.URL()+"/api/v1/query?query="+url.QueryEscape(q), &r); err != nil {
+	if err := getJSON(ctx, p.URL()+"/api/v1/query?"+v.Encode(), &r); err != nil {
 		return nil, err
 	}
 	if r.Status != "success" {
