@@ -187,3 +187,46 @@ func (b *baseline) step(ctx context.Context, logger *slog.Logger, component, msg
 		attribute.String("log.message", body),
 	))
 }
+
+// BenchmarkStepMessage measures one Info message of a step already taken,
+// with the full SDK: the yardstick of BenchmarkProgress.
+func BenchmarkStepMessage(b *testing.B) {
+	s := newBenchSDK(b)
+	run := otelstep.NewRun("bench", otelstep.WithTotalSteps(1<<30),
+		otelstep.WithTracerProvider(s.tp), otelstep.WithMeterProvider(s.mp), otelstep.WithLoggerProvider(s.lp))
+	log := run.StepLogger(context.Background(), run.Logger("parse"))
+	benchSteps(b, s.tp.Tracer("bench"), nil, func(ctx context.Context, _ *slog.Logger) {
+		log(ctx, slog.LevelInfo, "begin parsing")
+	})
+}
+
+// BenchmarkProgress measures a Step.Progress call: with the full SDK, with
+// the progress gauges off, and without an SDK.
+func BenchmarkProgress(b *testing.B) {
+	bench := func(b *testing.B, opts ...otelstep.Option) {
+		run := otelstep.NewRun("bench", opts...)
+		ctx := context.Background()
+		_, st := run.Start(ctx, run.Logger("codegen"))
+		defer st.End(nil)
+		b.ReportAllocs()
+		var i int64
+		for b.Loop() {
+			i++
+			st.Progress(ctx, i, 1<<40)
+		}
+	}
+	b.Run("sdk", func(b *testing.B) {
+		s := newBenchSDK(b)
+		bench(b, otelstep.WithTracerProvider(s.tp), otelstep.WithMeterProvider(s.mp), otelstep.WithLoggerProvider(s.lp))
+	})
+	b.Run("off", func(b *testing.B) {
+		s := newBenchSDK(b)
+		bench(b, otelstep.WithProgress(false),
+			otelstep.WithTracerProvider(s.tp), otelstep.WithMeterProvider(s.mp), otelstep.WithLoggerProvider(s.lp))
+	})
+	b.Run("nosdk", func(b *testing.B) {
+		bench(b, otelstep.WithTracerProvider(tracenoop.NewTracerProvider()),
+			otelstep.WithMeterProvider(metricnoop.NewMeterProvider()),
+			otelstep.WithLoggerProvider(lognoop.NewLoggerProvider()))
+	})
+}

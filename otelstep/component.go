@@ -22,6 +22,7 @@ type component struct {
 	slogAttr slog.Attr          // otelstep.component
 	events   otellog.Logger     // for the log-based step events
 	durOpts  [numResults][]metric.RecordOption
+	series   series // run + component: step progress and elapsed
 }
 
 // component returns the run's component named name, making it on first use.
@@ -47,6 +48,7 @@ func (r *Run) component(name string) *component {
 		slogAttr: slog.String(string(ComponentKey), name),
 	}
 	c.durOpts = durationOpts(r.runAttrs, c.attr)
+	c.series = newSeries(r.runAttrs, c.attr)
 	lp := r.cfg.lp
 	if lp == nil {
 		lp = otel.GetLoggerProvider()

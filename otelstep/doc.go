@@ -8,8 +8,10 @@
 //	get_loggers()                       Run.Loggers, GetLoggers
 //	get_step_logger(logger)             Run.StepLogger, GetStepLogger
 //	"Step %s: %s"                       the same text, as the log body
-//	tqdm progress bar                   the otelstep.run.steps and
-//	                                    otelstep.run.progress gauges
+//	tqdm progress bar                   the otelstep.run.steps,
+//	                                    otelstep.run.progress and
+//	                                    otelstep.run.remaining gauges;
+//	                                    Step.Progress for a bar inside a step
 //	TORCH_LOGS="+dynamo,-inductor"      OTELSTEP_LOGS, the same syntax
 //
 // # Model
@@ -55,28 +57,58 @@
 //
 // Step spans ([Run.Start]) are children of the span in the context, named
 // "Step N: component", with otelstep.run, otelstep.step.number,
-// otelstep.component, otelstep.steps.total when known, and
-// otelstep.step.result ("ok", "error", "abandoned") once ended; their
-// durations go to the otelstep.step.duration histogram (unit s, with run,
-// component and result), and otelstep.runs.active counts the runs not yet
-// ended.
+// otelstep.component, otelstep.steps.total when known, and, once ended,
+// otelstep.step.result ("ok", "error", "abandoned") and, when the step
+// called [Step.Progress], otelstep.step.done and otelstep.step.total (the
+// last values reported); their durations go to the otelstep.step.duration
+// histogram (unit s, with run, component and result), and
+// otelstep.runs.active counts the runs not yet ended.
 //
-// Metrics, from the meter named [ScopeName], with the attribute otelstep.run:
+// Metrics, from the meter named [ScopeName], with the attribute otelstep.run
+// (and otelstep.run.id), never a step number:
 //
-//	otelstep.run.steps     Int64Gauge    {step}  steps taken
-//	otelstep.run.progress  Float64Gauge  1       steps/total, 0..1, only with a known total
+//	otelstep.run.steps      Int64Gauge              {step}  steps taken
+//	otelstep.run.progress   Float64Gauge            1       finished steps/total, 0..1, only with a known total
+//	otelstep.run.remaining  Float64Gauge            s       estimated time until the total is reached
+//	otelstep.step.progress  Float64Gauge            1       in-step done/total, + otelstep.component
+//	otelstep.step.elapsed   Float64ObservableGauge  s       age of the oldest open step, + otelstep.component
 //
-// A Prometheus backend shows them as otelstep_run_steps and
-// otelstep_run_progress_ratio.
+// A Prometheus backend shows them as otelstep_run_steps,
+// otelstep_run_progress_ratio, otelstep_run_remaining_seconds,
+// otelstep_step_progress_ratio and otelstep_step_elapsed_seconds.
+//
+// Finished steps are the [Run.Start] steps that have ended, with any result,
+// plus the [Run.StepLogger] steps taken: a StepLogger step has no end, so it
+// counts when taken, as torch's bar does. For a fixed total the progress
+// gauge never goes backwards and never exceeds 1. [Run.SetTotal] changes the
+// total: the gauges follow at once, the events and spans of the steps that
+// start or end afterwards carry the new value.
+//
+// otelstep.run.remaining is tqdm's estimate, elapsed since the run was made
+// × (total − finished) / finished, recorded when a step finishes or the
+// total changes: no value before the first finished step or without a
+// total, 0 once the total is reached or the run has ended. A step's own time
+// left needs no metric of its own: in PromQL,
+// otelstep_step_elapsed_seconds * (1 - otelstep_step_progress_ratio) /
+// otelstep_step_progress_ratio.
+//
+// otelstep.step.elapsed is observed at each collection with no call from the
+// job, so a hung step shows as a growing age; a component's series is gone
+// once none of its steps is open, and [Run.End] unregisters the run's
+// callback.
 //
 // Gauges keep the last value recorded per attribute set: several runs of one
 // name at the same time overwrite each other's series. Give each its own
 // series with [WithRunID], which adds otelstep.run.id everywhere; every
 // distinct id is a new series, so draw ids from a bounded set.
 //
-// Span events are exported only when their span ends, so a long step is
-// invisible in Jaeger until then; live progress comes from the gauges and
-// the logs.
+// Span events are exported only when their span ends, and so are spans, so
+// a long step would be invisible in Jaeger until then. A [Run.Start] step
+// still running after [DefaultLiveAfter] therefore gets one marker span
+// named [LiveSpanName] ("otelstep.step.running"), a child of the step span
+// from its start to the moment the marker is made, with the step's
+// attributes and progress so far; see [WithLiveSteps]. The step's own span
+// appears once, when it ends.
 //
 // # Levels
 //

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/otelstep/otelstep/otelstep"
 )
@@ -91,4 +92,55 @@ func ExampleWithRunID() {
 	run := otelstep.NewRun("deploy", otelstep.WithRunID(fmt.Sprint("worker-", worker)))
 	fmt.Println(run.Name())
 	// Output: deploy
+}
+
+// A plan step discovers how much work there is and says so: the progress
+// gauges, and the events and spans of the later steps, use the new total.
+func ExampleRun_SetTotal() {
+	ctx := context.Background()
+	run := otelstep.NewRun("migrate")
+	defer run.End(ctx)
+
+	_, plan := run.Start(ctx, run.Logger("plan"))
+	tables := []string{"users", "orders", "items"}
+	run.SetTotal(1 + len(tables)) // the plan step and one step per table
+	plan.End(nil)
+
+	for _, table := range tables {
+		_, st := run.Start(ctx, run.Logger("copy"))
+		st.Log(ctx, slog.LevelInfo, "copying", "table", table)
+		st.End(nil)
+	}
+	fmt.Println(run.Steps(), "of", run.Total(), "steps")
+	// Output: 4 of 4 steps
+}
+
+// A step reports its own progress with absolute values, as a tqdm bar inside
+// the step: the otelstep.step.progress gauge, and otelstep.step.done and
+// otelstep.step.total on the step span. Out-of-range values are clamped.
+func ExampleStep_Progress() {
+	ctx := context.Background()
+	run := otelstep.NewRun("compile")
+	defer run.End(ctx)
+
+	_, st := run.Start(ctx, run.Logger("codegen"))
+	funcs := []string{"main", "fib", "init"}
+	for i := range funcs {
+		// ... compile funcs[i] ...
+		st.Progress(ctx, int64(i+1), int64(len(funcs)))
+	}
+	st.Progress(ctx, 5, 3) // done above total: clamped to 3 of 3
+	st.End(nil)
+	st.Progress(ctx, 0, 3) // after End: ignored
+	fmt.Println("step", st.Number(), "done")
+	// Output: step 1 done
+}
+
+// Steps still running after 30 s get a marker span in the trace backend,
+// named otelstep.step.running; WithLiveSteps(0) turns the markers off.
+func ExampleWithLiveSteps() {
+	run := otelstep.NewRun("deploy", otelstep.WithLiveSteps(30*time.Second))
+	defer run.End(context.Background())
+	fmt.Println(otelstep.LiveSpanName)
+	// Output: otelstep.step.running
 }

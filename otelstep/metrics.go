@@ -20,16 +20,25 @@ var durationBuckets = []float64{
 // instruments are a run's metric instruments and the record options of its
 // series, computed once per run.
 type instruments struct {
-	steps    metric.Int64Gauge   // nil with WithProgress(false)
-	ratio    metric.Float64Gauge // nil with WithProgress(false)
-	duration metric.Float64Histogram
-	active   metric.Int64UpDownCounter
+	meter     metric.Meter
+	steps     metric.Int64Gauge   // nil with WithProgress(false)
+	ratio     metric.Float64Gauge // nil with WithProgress(false)
+	remaining metric.Float64Gauge // nil with WithProgress(false)
+	stepRatio metric.Float64Gauge // nil with WithProgress(false)
+	elapsed   metric.Float64ObservableGauge
+	duration  metric.Float64Histogram
+	active    metric.Int64UpDownCounter
 
 	runOpts []metric.RecordOption // otelstep.run (+ otelstep.run.id)
 	addOpts []metric.AddOption
 
 	mu       sync.Mutex // orders the gauge records of concurrent steps
-	recorded int64      // the highest step count recorded
+	recorded progressState
+}
+
+// progressState is what the run's progress gauges were last recorded from.
+type progressState struct {
+	steps, done, total int64
 }
 
 // newInstruments makes a run's instruments from mp, or from the global meter
@@ -42,6 +51,7 @@ func newInstruments(mp metric.MeterProvider, progress bool, attrs attribute.Set)
 	m := mp.Meter(ScopeName, metric.WithInstrumentationVersion(Version))
 	set := metric.WithAttributeSet(attrs)
 	ins := &instruments{
+		meter:   m,
 		runOpts: []metric.RecordOption{set},
 		addOpts: []metric.AddOption{set},
 	}
@@ -53,9 +63,21 @@ func newInstruments(mp metric.MeterProvider, progress bool, attrs attribute.Set)
 		handle(err)
 		ins.ratio, err = m.Float64Gauge(ProgressMetricName,
 			metric.WithUnit("1"),
-			metric.WithDescription("Steps a run has taken over its expected total, from 0 to 1."))
+			metric.WithDescription("Steps a run has finished over its expected total, from 0 to 1."))
+		handle(err)
+		ins.remaining, err = m.Float64Gauge(RemainingMetricName,
+			metric.WithUnit("s"),
+			metric.WithDescription("Estimated seconds until a run reaches its total, from its pace so far."))
+		handle(err)
+		ins.stepRatio, err = m.Float64Gauge(StepProgressMetricName,
+			metric.WithUnit("1"),
+			metric.WithDescription("Progress of the last step of a component that reported it, done over total, from 0 to 1."))
 		handle(err)
 	}
+	ins.elapsed, err = m.Float64ObservableGauge(ElapsedMetricName,
+		metric.WithUnit("s"),
+		metric.WithDescription("Age of the oldest step of a component that has not ended."))
+	handle(err)
 	ins.duration, err = m.Float64Histogram(DurationMetricName,
 		metric.WithUnit("s"),
 		metric.WithDescription("Duration of the steps started with Run.Start."),
@@ -74,24 +96,60 @@ func handle(err error) {
 	}
 }
 
-// recordProgress records n steps taken of total (total <= 0: unknown). A
-// gauge keeps the last value recorded, so a count below one already recorded
-// (a step that lost the race to record against a later one) is skipped: the
-// gauges never go backwards. force records n even when it was recorded
-// already, for Run.End.
-func (ins *instruments) recordProgress(ctx context.Context, n int64, total int, force bool) {
-	if ins.steps == nil || (!ins.steps.Enabled(ctx) && !ins.ratio.Enabled(ctx)) {
+// recordProgress records the run's progress gauges from its current counts:
+// steps taken, steps finished, total and, from them, the time left. The
+// counts are read under the lock that orders the records, and only ever
+// grow, so the gauges never go backwards whatever the order in which
+// concurrent steps get here. A gauge whose inputs have not changed since it
+// was last recorded is skipped, unless force is set (for Run.End).
+//
+// It also counts the run in [ActiveRunsMetricName] if that could not be done
+// when the run was made (no meter provider yet).
+func (r *Run) recordProgress(ctx context.Context, force bool) {
+	ins := r.ins
+	if !r.lv.counted.Load() && !r.ended.Load() && ins.active.Enabled(ctx) {
+		r.countActive(ctx)
+	}
+	if ins.steps == nil || (!ins.steps.Enabled(ctx) && !ins.ratio.Enabled(ctx) && !ins.remaining.Enabled(ctx)) {
 		return
 	}
 	ins.mu.Lock()
 	defer ins.mu.Unlock()
-	if n < ins.recorded || (n == ins.recorded && !force) {
+	now := progressState{steps: r.steps.Load(), done: r.lv.done.Load(), total: r.lv.total.Load()}
+	last := ins.recorded
+	if force || now.steps != last.steps {
+		ins.steps.Record(ctx, now.steps, ins.runOpts...)
+	}
+	if now.total > 0 && (force || now.done != last.done || now.total != last.total) {
+		ins.ratio.Record(ctx, min(float64(now.done)/float64(now.total), 1), ins.runOpts...)
+		if left, ok := r.remaining(now.done, now.total); ok {
+			ins.remaining.Record(ctx, left, ins.runOpts...)
+		}
+	}
+	ins.recorded = now
+}
+
+// countActive adds the run to [ActiveRunsMetricName] once, unless it has
+// ended. Run.End takes it out only if it was counted, so the counter never
+// goes below zero whatever the order of NewRun, the installation of a meter
+// provider and End.
+func (r *Run) countActive(ctx context.Context) {
+	r.lv.activeMu.Lock()
+	defer r.lv.activeMu.Unlock()
+	if r.lv.counted.Load() || r.ended.Load() || !r.ins.active.Enabled(ctx) {
 		return
 	}
-	ins.recorded = n
-	ins.steps.Record(ctx, n, ins.runOpts...)
-	if total > 0 {
-		ins.ratio.Record(ctx, min(float64(n)/float64(total), 1), ins.runOpts...)
+	r.ins.active.Add(ctx, 1, r.ins.addOpts...)
+	r.lv.counted.Store(true)
+}
+
+// uncountActive takes an ended run out of [ActiveRunsMetricName] if it was
+// counted in.
+func (r *Run) uncountActive(ctx context.Context) {
+	r.lv.activeMu.Lock()
+	defer r.lv.activeMu.Unlock()
+	if r.lv.counted.Load() {
+		r.ins.active.Add(ctx, -1, r.ins.addOpts...)
 	}
 }
 
@@ -104,6 +162,20 @@ func durationOpts(runAttrs []attribute.KeyValue, comp attribute.KeyValue) [numRe
 		out[i] = []metric.RecordOption{metric.WithAttributeSet(attribute.NewSet(kvs...))}
 	}
 	return out
+}
+
+// series are the options of a component's series without a result: run (+
+// run id) and component, for otelstep.step.progress and
+// otelstep.step.elapsed.
+type series struct {
+	record  []metric.RecordOption
+	observe []metric.ObserveOption
+}
+
+func newSeries(runAttrs []attribute.KeyValue, comp attribute.KeyValue) series {
+	kvs := append(append([]attribute.KeyValue(nil), runAttrs...), comp)
+	opt := metric.WithAttributeSet(attribute.NewSet(kvs...))
+	return series{record: []metric.RecordOption{opt}, observe: []metric.ObserveOption{opt}}
 }
 
 // Step results: the values of StepResultKey.

@@ -51,14 +51,15 @@ func (r *Run) takeStep(ctx context.Context, logger *slog.Logger) numbered {
 	if span := trace.SpanFromContext(ctx); span.IsRecording() {
 		span.AddEvent(StepEventName, trace.WithAttributes(r.stepAttrs(s.comp, s.n, true)...))
 	}
-	r.ins.recordProgress(ctx, s.n, r.cfg.total, false)
+	r.recordProgress(ctx, false)
 	return s
 }
 
 // stepAttrs returns the attributes of step n of comp: run, run id, step
 // number, component and, with total set and the total known, the total.
 func (r *Run) stepAttrs(c *component, n int64, total bool) []attribute.KeyValue {
-	total = total && r.cfg.total > 0
+	known := r.totalSteps()
+	total = total && known > 0
 	size := len(r.runAttrs) + 2
 	if total {
 		size++
@@ -67,7 +68,7 @@ func (r *Run) stepAttrs(c *component, n int64, total bool) []attribute.KeyValue 
 	kvs = append(kvs, r.runAttrs...)
 	kvs = append(kvs, StepNumberKey.Int64(n), c.attr)
 	if total {
-		kvs = append(kvs, StepsTotalKey.Int(r.cfg.total))
+		kvs = append(kvs, StepsTotalKey.Int(known))
 	}
 	return kvs
 }

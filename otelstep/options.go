@@ -2,6 +2,7 @@ package otelstep
 
 import (
 	"log/slog"
+	"time"
 
 	"go.opentelemetry.io/otel/log"
 	"go.opentelemetry.io/otel/metric"
@@ -27,10 +28,11 @@ type config struct {
 	levels     *string
 	runID      string
 	source     bool
+	liveAfter  time.Duration // WithLiveSteps
 }
 
 func newConfig(opts []Option) config {
-	c := config{source: true}
+	c := config{source: true, liveAfter: DefaultLiveAfter}
 	for _, o := range opts {
 		if o != nil {
 			c = o.apply(c)

@@ -34,6 +34,8 @@ type Run struct {
 	components map[string]*component
 	order      []*component
 	openSteps  map[*Step]struct{}
+
+	lv liveRun // live progress: progress.go, live.go, elapsed.go
 }
 
 // NewRun returns a run named name. The name becomes the [RunKey] attribute of
@@ -61,7 +63,7 @@ func NewRun(name string, opts ...Option) *Run {
 	}
 	r.levels = loadLevels(cfg.levels)
 	r.ins = newInstruments(cfg.mp, !cfg.noProgress, attribute.NewSet(r.runAttrs...))
-	r.ins.active.Add(context.Background(), 1, r.ins.addOpts...)
+	r.initLive()
 	return r
 }
 
@@ -75,17 +77,20 @@ func (r *Run) tracer() trace.Tracer {
 	return tp.Tracer(ScopeName, trace.WithInstrumentationVersion(Version))
 }
 
-// open records s as a step not yet ended.
+// open records s as a step not yet ended, and watches it (live.go).
 func (r *Run) open(s *Step) {
 	r.mu.Lock()
 	r.openSteps[s] = struct{}{}
+	r.opened(s)
 	r.mu.Unlock()
 }
 
-// close forgets s as an open step.
+// close forgets s as an open step, and wakes the watcher (live.go) when it
+// was the last.
 func (r *Run) close(s *Step) {
 	r.mu.Lock()
 	delete(r.openSteps, s)
+	r.closed()
 	r.mu.Unlock()
 }
 
@@ -117,8 +122,9 @@ func (r *Run) ID() string {
 	return ""
 }
 
-// Total returns the expected number of steps, or 0 when it is unknown.
-func (r *Run) Total() int { return r.cfg.total }
+// Total returns the expected number of steps, or 0 when it is unknown: the
+// value of [WithTotalSteps] or of the last [Run.SetTotal].
+func (r *Run) Total() int { return r.totalSteps() }
 
 // Levels returns the component levels in force for the run.
 func (r *Run) Levels() Levels { return r.levels }
@@ -141,8 +147,7 @@ func (r *Run) End(ctx context.Context) {
 	for _, s := range open {
 		s.end(resultAbandoned, nil)
 	}
-	r.ins.recordProgress(ctx, r.steps.Load(), r.cfg.total, true)
-	r.ins.active.Add(ctx, -1, r.ins.addOpts...)
+	r.endLive(ctx)
 }
 
 // sanitize makes s a usable name: valid UTF-8 (OTLP rejects anything else)

@@ -28,6 +28,7 @@ type StepLogger func(ctx context.Context, level slog.Level, msg string, args ...
 //
 // To measure how long a step takes, use [Run.Start] instead.
 func (r *Run) StepLogger(ctx context.Context, logger *slog.Logger) StepLogger {
+	r.stepDone() // a StepLogger step counts as finished when taken
 	s := r.takeStep(ctx, logger)
 	return func(ctx context.Context, level slog.Level, msg string, args ...any) {
 		if level < s.level {
