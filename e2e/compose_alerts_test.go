@@ -147,4 +147,20 @@ func TestComposeAlertRules(t *testing.T) {
 			t.Errorf("no alert %s in %s (alerts: %q)", want, composeAlertsFile, alerts)
 		}
 	}
+
+	// The README's "Watching a long job" documents every alert.
+	readme, err := os.ReadFile(filepath.Join(composeRepoRoot(t), "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(readme), "\n## Watching a long job\n")
+	section, _, _ = strings.Cut(section, "\n## ")
+	if !ok {
+		t.Fatal(`README.md has no section "Watching a long job"`)
+	}
+	for _, a := range alerts {
+		if !strings.Contains(section, "`"+a+"`") {
+			t.Errorf("README.md, Watching a long job: alert %s is not documented", a)
+		}
+	}
 }

@@ -28,11 +28,16 @@ import (
 // name it.
 const liveMarkerName = "otelstep.step.running"
 
-// liveDelay is the simulated work of each phase of the slow demo run: long
-// enough for the age of a step to be exported several times (the metric
-// export interval is 1 s) and for its marker span to be exported while it
-// runs.
-const liveDelay = 7 * time.Second
+// liveDelay is the demo's -delay in the slow run: the simulated work of each
+// phase, and of each of the 8 functions of codegen. Codegen then runs for 12
+// s: its age is exported a dozen times (the metric export interval is 1 s),
+// and its marker span (made after otelstep.DefaultLiveAfter, 5 s) reaches
+// Jaeger while it runs.
+const liveDelay = 1500 * time.Millisecond
+
+// liveRunTime bounds the slow run: 3 phases and 8 codegen functions of
+// liveDelay each, with room to spare.
+const liveRunTime = 3 * 11 * liveDelay
 
 // stepNameRE matches the name of a step span.
 var stepNameRE = regexp.MustCompile(`^Step [0-9]+: `)
@@ -245,12 +250,12 @@ func TestLiveWatch(t *testing.T) {
 
 	// 2a. The age of the running step grows over three exports or more.
 	var ages map[string][]float64
-	if err := poll(2*liveDelay, 250*time.Millisecond, func() error {
+	if err := poll(liveRunTime, 250*time.Millisecond, func() error {
 		if job.exited() {
 			return fmt.Errorf("the demo ended first")
 		}
 		var err error
-		if ages, err = liveSamples(ctx, p, "otelstep_step_elapsed_seconds"+slow, liveDelay); err != nil {
+		if ages, err = liveSamples(ctx, p, "otelstep_step_elapsed_seconds"+slow, 10*time.Second); err != nil {
 			return err
 		}
 		for _, vs := range ages {
@@ -265,7 +270,7 @@ func TestLiveWatch(t *testing.T) {
 
 	// 2b. The run's time left, once a step has ended.
 	remaining := "otelstep_run_remaining_seconds" + slow
-	if err := poll(3*liveDelay, 250*time.Millisecond, func() error {
+	if err := poll(liveRunTime, 250*time.Millisecond, func() error {
 		res, err := p.query(ctx, remaining)
 		if err != nil {
 			return err
@@ -280,7 +285,7 @@ func TestLiveWatch(t *testing.T) {
 
 	// 2c. Jaeger finds the running step.
 	var marker liveMarker
-	if err := poll(2*liveDelay, 250*time.Millisecond, func() error {
+	if err := poll(liveRunTime, 250*time.Millisecond, func() error {
 		if job.exited() {
 			return fmt.Errorf("the demo ended first")
 		}
@@ -298,7 +303,7 @@ func TestLiveWatch(t *testing.T) {
 	// queries ("now").
 	var to time.Time
 	inStep := "otelstep_step_progress_ratio" + slow
-	if err := poll(5*liveDelay, 250*time.Millisecond, func() error {
+	if err := poll(liveRunTime, 250*time.Millisecond, func() error {
 		if job.exited() {
 			return fmt.Errorf("the demo ended first")
 		}
@@ -319,7 +324,7 @@ func TestLiveWatch(t *testing.T) {
 		t.Errorf("Prometheus, during the phase with in-step progress: %v", err)
 	}
 
-	s := job.wait(t, 6*liveDelay)
+	s := job.wait(t, liveRunTime)
 	t.Logf("slow demo ran %s: %d steps, trace %s", time.Since(start).Round(time.Millisecond), s.Steps, s.TraceID)
 
 	// 3. Afterwards: each step once under its name, markers beside them.
@@ -435,7 +440,7 @@ func checkLiveTrace(tr *v1Trace, s summary) []string {
 		}
 	}
 	if markers == 0 {
-		bad("no %s marker span in trace %s although every step ran %s (spans: %q)", liveMarkerName, s.TraceID, liveDelay, names)
+		bad("no %s marker span in trace %s although codegen ran %s (spans: %q)", liveMarkerName, s.TraceID, 8*liveDelay, names)
 	}
 	for _, n := range names {
 		if strings.HasPrefix(n, "Step ") && !stepNameRE.MatchString(n) {
