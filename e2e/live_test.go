@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"net/url"
@@ -80,6 +81,26 @@ func (j *liveJob) exited() bool {
 	default:
 		return false
 	}
+}
+
+// poll is poll while the demo runs: it gives up as soon as the demo has
+// exited, since what check waits for can no longer happen.
+func (j *liveJob) poll(check func() error) error {
+	last := errors.New("not checked before the demo ended")
+	err := poll(liveRunTime, 250*time.Millisecond, func() error {
+		if j.exited() {
+			return nil
+		}
+		last = check()
+		return last
+	})
+	if err != nil {
+		return err
+	}
+	if last != nil {
+		return fmt.Errorf("the demo ended first; last check: %w", last)
+	}
+	return nil
 }
 
 // wait waits for the demo to exit and parses its -json summary.
@@ -250,10 +271,7 @@ func TestLiveWatch(t *testing.T) {
 
 	// 2a. The age of the running step grows over three exports or more.
 	var ages map[string][]float64
-	if err := poll(liveRunTime, 250*time.Millisecond, func() error {
-		if job.exited() {
-			return fmt.Errorf("the demo ended first")
-		}
+	if err := job.poll(func() error {
 		var err error
 		if ages, err = liveSamples(ctx, p, "otelstep_step_elapsed_seconds"+slow, 10*time.Second); err != nil {
 			return err
@@ -270,7 +288,7 @@ func TestLiveWatch(t *testing.T) {
 
 	// 2b. The run's time left, once a step has ended.
 	remaining := "otelstep_run_remaining_seconds" + slow
-	if err := poll(liveRunTime, 250*time.Millisecond, func() error {
+	if err := job.poll(func() error {
 		res, err := p.query(ctx, remaining)
 		if err != nil {
 			return err
@@ -285,10 +303,7 @@ func TestLiveWatch(t *testing.T) {
 
 	// 2c. Jaeger finds the running step.
 	var marker liveMarker
-	if err := poll(liveRunTime, 250*time.Millisecond, func() error {
-		if job.exited() {
-			return fmt.Errorf("the demo ended first")
-		}
+	if err := job.poll(func() error {
 		var err error
 		marker, err = findRunningStep(ctx, j, service)
 		return err
@@ -303,10 +318,7 @@ func TestLiveWatch(t *testing.T) {
 	// queries ("now").
 	var to time.Time
 	inStep := "otelstep_step_progress_ratio" + slow
-	if err := poll(liveRunTime, 250*time.Millisecond, func() error {
-		if job.exited() {
-			return fmt.Errorf("the demo ended first")
-		}
+	if err := job.poll(func() error {
 		now := time.Now()
 		for _, q := range []string{inStep, remaining,
 			fmt.Sprintf("changes(otelstep_step_elapsed_seconds%s[2m]) > 0", slow)} {
