@@ -55,3 +55,19 @@ func TestAllocsFiltered(t *testing.T) {
 		t.Errorf("a filtered Step.Log message with args allocates %v times, budget 0", got)
 	}
 }
+
+func TestAllocsProgress(t *testing.T) {
+	s := newSDK(t)
+	run := otelstep.NewRun("bench", s.opts()...)
+	ctx := context.Background()
+	_, step := run.Start(ctx, run.Logger("codegen"))
+	defer step.End(nil)
+	var i int64
+	got := testing.AllocsPerRun(1000, func() {
+		i++
+		step.Progress(ctx, i, 1<<20)
+	})
+	if got != 0 {
+		t.Errorf("Step.Progress with the SDK allocates %v times, budget 0", got)
+	}
+}

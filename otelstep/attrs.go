@@ -45,8 +45,10 @@ const (
 	LogEventName = "otelstep.log"
 	// StepsMetricName is the Int64Gauge of the steps a run has taken.
 	StepsMetricName = "otelstep.run.steps"
-	// ProgressMetricName is the Float64Gauge of steps taken over the
-	// run's total, from 0 to 1; recorded only when the total is known.
+	// ProgressMetricName is the Float64Gauge of the steps a run has
+	// finished (Run.Start steps ended with any result, StepLogger steps
+	// taken) over its total, from 0 to 1; recorded only when the total is
+	// known.
 	ProgressMetricName = "otelstep.run.progress"
 	// DurationMetricName is the Float64Histogram of the durations, in
 	// seconds, of the steps started with [Run.Start].

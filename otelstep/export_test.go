@@ -17,6 +17,13 @@ func Watching(r *Run) bool {
 	return r.lv.watching
 }
 
+// Asleep returns a channel told each time r's watcher goes to sleep. Call
+// it right after NewRun, before any step.
+func Asleep(r *Run) <-chan struct{} {
+	r.lv.asleep = make(chan struct{}, 1)
+	return r.lv.asleep
+}
+
 // Wake wakes r's running-step watcher, as its timer would.
 func Wake(r *Run) {
 	select {

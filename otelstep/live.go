@@ -69,9 +69,13 @@ func (r *Run) opened(s *Step) {
 // step left open, it wakes the watcher so that it returns now rather than
 // when the next step would have been due.
 func (r *Run) closed() {
-	if len(r.openSteps) > 0 || !r.lv.watching {
-		return
+	if len(r.openSteps) == 0 && r.lv.watching {
+		r.wakeWatcher()
 	}
+}
+
+// wakeWatcher makes the watcher look again now, if it sleeps.
+func (r *Run) wakeWatcher() {
 	select {
 	case r.lv.wake <- struct{}{}:
 	default:
@@ -79,8 +83,9 @@ func (r *Run) closed() {
 }
 
 // watch emits the marker span of each open step once it has run for after.
-// It sleeps until the next step is due and returns when no open step is left
-// to mark or the run ends.
+// It sleeps until the next step is due, or until the last open step or the
+// run ends, and returns when no open step is left to mark or the run has
+// ended.
 func (r *Run) watch(after time.Duration) {
 	var due []*Step
 	for {
@@ -110,16 +115,16 @@ func (r *Run) watch(after time.Duration) {
 			return
 		}
 		t := time.NewTimer(next.Sub(now))
+		if r.lv.asleep != nil {
+			select {
+			case r.lv.asleep <- struct{}{}:
+			default:
+			}
+		}
 		select {
 		case <-t.C:
-		case <-r.lv.wake:
+		case <-r.lv.wake: // the last step has ended, or the run
 			t.Stop()
-		case <-r.lv.stop:
-			t.Stop()
-			r.mu.Lock()
-			r.lv.watching = false
-			r.mu.Unlock()
-			return
 		}
 	}
 }

@@ -330,6 +330,13 @@ func TestElapsed(t *testing.T) {
 	if got := series(t, s.collect(t), otelstep.ElapsedMetricName); len(got) != 0 {
 		t.Errorf("elapsed after End = %v, want no series", got)
 	}
+	// A step taken after End is numbered and logged, but the run's
+	// callback is gone: no series for it.
+	_, late := run.Start(ctx, run.Logger("late"))
+	defer late.End(nil)
+	if got := series(t, s.collect(t), otelstep.ElapsedMetricName); len(got) != 0 {
+		t.Errorf("elapsed of a step started after End = %v, want no series", got)
+	}
 }
 
 // waitFor polls cond until it holds or 10 s have passed: a bound against
@@ -418,15 +425,17 @@ func TestLiveStepsQuickStepCostsNothing(t *testing.T) {
 	s := newSDK(t)
 	ctx := context.Background()
 	run := otelstep.NewRun("quick", s.opts(otelstep.WithLiveSteps(time.Hour))...)
-	clk := newClock(run)
+	newClock(run)
+	asleep := otelstep.Asleep(run)
 	_, st := run.Start(ctx, run.Logger("c"))
+	<-asleep // the watcher waits for the step to be an hour old
 	st.End(nil)
 	waitFor(t, "the watcher to stop once no step is open", func() bool { return !otelstep.Watching(run) })
 	_, st = run.Start(ctx, run.Logger("c"))
+	<-asleep
 	run.End(ctx) // abandons the step and stops the watcher
 	waitFor(t, "the watcher to stop at End", func() bool { return !otelstep.Watching(run) })
 	_ = st
-	clk.add(2 * time.Hour)
 	if got := named(s, otelstep.LiveSpanName); len(got) != 0 {
 		t.Errorf("%d markers for steps shorter than the threshold", len(got))
 	}

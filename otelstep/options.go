@@ -43,7 +43,8 @@ func newConfig(opts []Option) config {
 
 // WithTotalSteps sets the number of steps the run is expected to take. It
 // enables the [ProgressMetricName] gauge and the [StepsTotalKey] attribute.
-// n <= 0 means the total is unknown, the default.
+// n <= 0 means the total is unknown, the default. [Run.SetTotal] changes it
+// later.
 func WithTotalSteps(n int) Option {
 	return optFunc(func(c config) config {
 		c.total = max(n, 0)
@@ -84,7 +85,9 @@ func WithLoggerProvider(lp log.LoggerProvider) Option {
 	})
 }
 
-// WithProgress turns the progress gauges on or off. They are on by default.
+// WithProgress turns the progress gauges on or off: [StepsMetricName],
+// [ProgressMetricName], [RemainingMetricName] and [StepProgressMetricName].
+// They are on by default.
 func WithProgress(enabled bool) Option {
 	return optFunc(func(c config) config {
 		c.noProgress = !enabled

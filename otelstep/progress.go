@@ -27,8 +27,8 @@ type liveRun struct {
 
 	// The watcher of running steps, guarded by Run.mu.
 	watching bool
-	stop     chan struct{} // closed by Run.End
-	wake     chan struct{} // the last open step has ended
+	wake     chan struct{} // the last open step has ended, or the run
+	asleep   chan struct{} // tests only: told when the watcher sleeps
 }
 
 // initLive sets up the live-progress state of a new run.
@@ -36,7 +36,6 @@ func (r *Run) initLive() {
 	r.lv.now = time.Now
 	r.lv.began = r.lv.now()
 	r.lv.total.Store(int64(r.cfg.total))
-	r.lv.stop = make(chan struct{})
 	r.lv.wake = make(chan struct{}, 1)
 	ctx := context.Background()
 	r.countActive(ctx)
@@ -49,9 +48,7 @@ func (r *Run) initLive() {
 // watcher, unregisters the elapsed callback, records the progress gauges a
 // last time and takes the run out of otelstep.runs.active.
 func (r *Run) endLive(ctx context.Context) {
-	r.mu.Lock()
-	close(r.lv.stop)
-	r.mu.Unlock()
+	r.wakeWatcher()
 	if r.lv.reg != nil {
 		handle(r.lv.reg.Unregister())
 	}

@@ -131,8 +131,9 @@ func (r *Run) Levels() Levels { return r.levels }
 
 // End marks the run as finished: it ends the steps from [Run.Start] still
 // open with the result "abandoned", records the progress gauges one last time
-// so that the final values are the last ones exported, and takes the run out
-// of [ActiveRunsMetricName]. End is idempotent. Steps taken after End are
+// so that the final values are the last ones exported ([RemainingMetricName]
+// 0), stops the run's [ElapsedMetricName] series and running-step markers,
+// and takes the run out of [ActiveRunsMetricName]. End is idempotent. Steps taken after End are
 // still numbered and logged.
 func (r *Run) End(ctx context.Context) {
 	if !r.ended.CompareAndSwap(false, true) {

@@ -47,6 +47,7 @@ END {
 	printf "R no SDK: %.1f ns, %s allocs per step (target <= 40 ns, 1 alloc)\n", median(ns["BenchmarkStep/nosdk"]), median(al["BenchmarkStep/nosdk"])
 	printf "R filtered message: %.1f ns, %s allocs (target <= 10 ns, 0 allocs)\n", median(ns["BenchmarkFilteredMessage"]), median(al["BenchmarkFilteredMessage"])
 	printf "R two goroutines vs one: %.2fx throughput (target >= 1.1x)\n", one / par
+	printf "R Step.Progress vs one step message, full SDK: %.2fx (target <= 0.25x); off %.1f ns, no SDK %.1f ns\n", median(ns["BenchmarkProgress/sdk"]) / median(ns["BenchmarkStepMessage"]), median(ns["BenchmarkProgress/off"]), median(ns["BenchmarkProgress/nosdk"])
 }' "$out/bench.txt" > "$out/summary.txt"
 grep '^T' "$out/summary.txt" | sort | cut -c4-
 grep '^R' "$out/summary.txt" | cut -c3-

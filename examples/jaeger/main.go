@@ -32,7 +32,8 @@ func main() {
 func run() int {
 	serve := flag.String("serve", "", "serve HTTP on `ADDR` (e.g. 127.0.0.1:8080) instead of running once")
 	jsonOut := flag.Bool("json", false, "after a one-shot run, print a one-line JSON summary on stdout")
-	delay := flag.Duration("delay", 20*time.Millisecond, "simulated work per phase")
+	delay := flag.Duration("delay", 20*time.Millisecond,
+		"simulated work per phase, and per function in codegen (a few seconds makes the live progress watchable)")
 	flag.Parse()
 
 	if _, ok := os.LookupEnv("OTEL_METRIC_EXPORT_INTERVAL"); !ok {

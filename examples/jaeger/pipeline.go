@@ -19,6 +19,14 @@ import (
 // components are the phases of the pipeline, in order; one step each.
 var components = []string{"parse", "typecheck", "optimize", "codegen"}
 
+// codegenFuncs are the functions codegen emits, one unit of work each: the
+// program's own and the runtime helpers it links. Codegen reports its
+// progress over them with Step.Progress.
+var codegenFuncs = []string{
+	"main", "fib", "runtime.printint", "runtime.printnl",
+	"runtime.alloc", "runtime.memmove", "runtime.panic", "runtime.init",
+}
+
 // runName is the otelstep run name (the otelstep.run attribute).
 const runName = "compile"
 
@@ -47,7 +55,7 @@ type compilation struct {
 	run    *otelstep.Run
 	tracer trace.Tracer
 	tally  *tally
-	delay  time.Duration // simulated work per phase
+	delay  time.Duration // simulated work per phase, per function in codegen
 }
 
 // compile runs the pipeline once under a root span named runName (a child of
@@ -133,9 +141,15 @@ func (c *compilation) phases(ctx context.Context) error {
 	}
 
 	// codegen
+	// codegen: one unit of work per function, with in-step progress
 	gctx, st := c.begin(ctx, "codegen")
-	st.Log(gctx, slog.LevelInfo, "begin codegen", "target", "wasm")
-	err = c.work(gctx)
+	st.Log(gctx, slog.LevelInfo, "begin codegen", "target", "wasm", "funcs", len(codegenFuncs))
+	for i := range codegenFuncs {
+		if err = c.work(gctx); err != nil {
+			break
+		}
+		st.Progress(gctx, int64(i+1), int64(len(codegenFuncs)))
+	}
 	if err == nil {
 		st.Log(gctx, slog.LevelInfo, "done codegen", "bytes", nodes*4)
 	}
