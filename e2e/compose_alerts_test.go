@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -162,5 +163,44 @@ func TestComposeAlertRules(t *testing.T) {
 		if !strings.Contains(section, "`"+a+"`") {
 			t.Errorf("README.md, Watching a long job: alert %s is not documented", a)
 		}
+	}
+}
+
+// TestScaledAlertRules checks the copy of the rules that TestLiveWatch
+// watches fire: promtool accepts it, and every threshold of time is scaled
+// down (a rule edited so that the rewrite misses it fails here).
+func TestScaledAlertRules(t *testing.T) {
+	body, err := os.ReadFile(filepath.Join(composePrometheusDir(t), composeAlertsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	scaled := string(scaleAlertRules(body))
+	var g composeRuleGroups
+	if err := yaml.Unmarshal([]byte(scaled), &g); err != nil {
+		t.Fatal(err)
+	}
+	durRE := regexp.MustCompile(`\[[0-9]+[smhdwy]\]|offset [0-9]+[smhdwy]`)
+	for _, grp := range g.Groups {
+		for _, r := range grp.Rules {
+			if !strings.HasSuffix(r.Alert, scaledSuffix) || r.For != "0s" {
+				t.Errorf("scaled alert %q: for %q", r.Alert, r.For)
+			}
+			for _, d := range durRE.FindAllString(r.Expr, -1) {
+				if !strings.Contains(d, "10s") {
+					t.Errorf("scaled alert %s keeps %s", r.Alert, d)
+				}
+			}
+			if m := composeAlertThresholdRE.FindStringSubmatch(r.Expr); m != nil && m[1] != "3" {
+				t.Errorf("scaled alert %s: age threshold %s, want 3", r.Alert, m[1])
+			}
+		}
+	}
+	promtool := composePromtool(t)
+	f := filepath.Join(t.TempDir(), "scaled.yml")
+	if err := os.WriteFile(f, []byte(scaled), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(promtool, "check", "rules", f).CombinedOutput(); err != nil {
+		t.Fatalf("promtool check rules (scaled copy): %v\n%s\n%s", err, out, scaled)
 	}
 }

@@ -215,6 +215,8 @@ func findRunningStep(ctx context.Context, j *jaegerStack, service string) (liveM
 //   - afterwards the trace holds each step exactly once, as "Step N:
 //     component", and every marker is a child of its step's span with a name
 //     no one takes for a step;
+//   - OtelstepStepRunningLong, its thresholds scaled down to seconds, fires
+//     for the running step;
 //   - every PromQL query of the Grafana dashboard, its variables filled in as
 //     Grafana would, returns data; the alerting rules evaluate without error.
 //
@@ -334,6 +336,27 @@ func TestLiveWatch(t *testing.T) {
 		return nil
 	}); err != nil {
 		t.Errorf("Prometheus, during the phase with in-step progress: %v", err)
+	}
+
+	// 2e. The stuck-step alert, its thresholds scaled down to seconds (the
+	// harness loads that copy beside the rules themselves), fires for the
+	// running codegen step: its expression matches the real series.
+	stuck := "OtelstepStepRunningLong" + scaledSuffix
+	if err := job.poll(func() error {
+		alerts, err := p.alerts(ctx)
+		if err != nil {
+			return err
+		}
+		for _, a := range alerts {
+			l := a.Labels
+			if l["alertname"] == stuck && l["job"] == service && l["instance"] == "slow" &&
+				l["otelstep_component"] == "codegen" && a.State == "firing" {
+				return nil
+			}
+		}
+		return fmt.Errorf("no firing %s for codegen among %d alerts: %v", stuck, len(alerts), alerts)
+	}); err != nil {
+		t.Errorf("Prometheus alerts, while codegen runs: %v", err)
 	}
 
 	s := job.wait(t, liveRunTime)
