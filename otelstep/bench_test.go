@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/otelstep/otelstep/otelstep"
 	"go.opentelemetry.io/contrib/bridges/otelslog"
@@ -229,4 +230,35 @@ func BenchmarkProgress(b *testing.B) {
 			otelstep.WithMeterProvider(metricnoop.NewMeterProvider()),
 			otelstep.WithLoggerProvider(lognoop.NewLoggerProvider()))
 	})
+}
+
+// BenchmarkStartEnd measures a Run.Start step with one message, ended at
+// once, with the full SDK: with the running-step markers at their default
+// and off, to show that a quick step pays nothing for them.
+func BenchmarkStartEnd(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		live time.Duration
+	}{{"live-default", otelstep.DefaultLiveAfter}, {"live-off", 0}} {
+		b.Run(c.name, func(b *testing.B) {
+			s := newBenchSDK(b)
+			run := otelstep.NewRun("bench", otelstep.WithTotalSteps(1<<30), otelstep.WithLiveSteps(c.live),
+				otelstep.WithTracerProvider(s.tp), otelstep.WithMeterProvider(s.mp), otelstep.WithLoggerProvider(s.lp))
+			defer run.End(context.Background())
+			logger := run.Logger("parse")
+			ctx, span := s.tp.Tracer("bench").Start(context.Background(), "root")
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				if i++; i%spanEvery == 0 {
+					span.End()
+					ctx, span = s.tp.Tracer("bench").Start(context.Background(), "root")
+				}
+				sctx, st := run.Start(ctx, logger)
+				st.Log(sctx, slog.LevelInfo, "begin parsing")
+				st.End(nil)
+			}
+			span.End()
+		})
+	}
 }

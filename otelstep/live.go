@@ -37,9 +37,11 @@ const DefaultLiveAfter = 5 * time.Second
 // appears once, with the marker under it.
 //
 // The markers come from one goroutine per run, started when a step opens
-// and none is running, and gone when no step is left to watch or the run
-// ends: a step that ends before after costs no timer and no span. A step
-// whose span is not recording (no SDK) is never watched.
+// and none is running; it wakes when the next open step is due, and is gone
+// once no open step is left to watch (within after) or at once when the run
+// ends. A step that ends before after costs no timer, no goroutine of its
+// own and no span. A step whose span is not recording (no SDK) is never
+// watched.
 //
 // after <= 0 turns the markers off. The default is [DefaultLiveAfter].
 func WithLiveSteps(after time.Duration) Option {
@@ -65,16 +67,8 @@ func (r *Run) opened(s *Step) {
 	go r.watch(r.cfg.liveAfter)
 }
 
-// closed is called with Run.mu held when a Run.Start step has ended: with no
-// step left open, it wakes the watcher so that it returns now rather than
-// when the next step would have been due.
-func (r *Run) closed() {
-	if len(r.openSteps) == 0 && r.lv.watching {
-		r.wakeWatcher()
-	}
-}
-
-// wakeWatcher makes the watcher look again now, if it sleeps.
+// wakeWatcher makes the watcher look again now, if it sleeps: Run.End uses
+// it so that the watcher returns at once.
 func (r *Run) wakeWatcher() {
 	select {
 	case r.lv.wake <- struct{}{}:
@@ -83,9 +77,13 @@ func (r *Run) wakeWatcher() {
 }
 
 // watch emits the marker span of each open step once it has run for after.
-// It sleeps until the next step is due, or until the last open step or the
-// run ends, and returns when no open step is left to mark or the run has
-// ended.
+// It sleeps until the next step is due, or until the run ends, and returns
+// when no open step is left to mark or the run has ended.
+//
+// A step that ends does not wake it: in a run of quick steps one after the
+// other, the watcher then wakes once per after, whatever the number of
+// steps, instead of being started and stopped for each. It outlives the
+// last open step by at most after.
 func (r *Run) watch(after time.Duration) {
 	var due []*Step
 	for {
@@ -104,14 +102,15 @@ func (r *Run) watch(after time.Duration) {
 				next = at
 			}
 		}
-		if next.IsZero() || r.ended.Load() {
+		stop := next.IsZero() || r.ended.Load() // nothing left to mark, or the run is over
+		if stop {
 			r.lv.watching = false
 		}
 		r.mu.Unlock()
 		for _, s := range due {
 			s.mark(now)
 		}
-		if next.IsZero() || r.ended.Load() {
+		if stop {
 			return
 		}
 		t := time.NewTimer(next.Sub(now))
@@ -123,7 +122,7 @@ func (r *Run) watch(after time.Duration) {
 		}
 		select {
 		case <-t.C:
-		case <-r.lv.wake: // the last step has ended, or the run
+		case <-r.lv.wake: // the run has ended
 			t.Stop()
 		}
 	}

@@ -425,11 +425,15 @@ func TestLiveStepsQuickStepCostsNothing(t *testing.T) {
 	s := newSDK(t)
 	ctx := context.Background()
 	run := otelstep.NewRun("quick", s.opts(otelstep.WithLiveSteps(time.Hour))...)
-	newClock(run)
+	clk := newClock(run)
 	asleep := otelstep.Asleep(run)
 	_, st := run.Start(ctx, run.Logger("c"))
 	<-asleep // the watcher waits for the step to be an hour old
 	st.End(nil)
+	_, st = run.Start(ctx, run.Logger("c")) // quick steps one after the other
+	st.End(nil)
+	clk.add(time.Hour)
+	otelstep.Wake(run) // what the watcher's timer does, on the test's clock
 	waitFor(t, "the watcher to stop once no step is open", func() bool { return !otelstep.Watching(run) })
 	_, st = run.Start(ctx, run.Logger("c"))
 	<-asleep
@@ -545,5 +549,48 @@ func TestActiveRunsNeverNegative(t *testing.T) {
 	ended.StepLogger(ctx, nil) // a step after End does not count it in again
 	if got := activeRuns()["ended"]; got != 0 {
 		t.Errorf("active runs of a run stepped after End = %d, want 0", got)
+	}
+}
+
+// TestLiveConcurrent mixes every live-progress call from many goroutines
+// with collections and Run.End, for the race detector; the gauges stay in
+// range.
+func TestLiveConcurrent(t *testing.T) {
+	s := newSDK(t)
+	ctx := context.Background()
+	run := otelstep.NewRun("mix", s.opts(otelstep.WithTotalSteps(10), otelstep.WithLiveSteps(time.Microsecond))...)
+	var wg sync.WaitGroup
+	for g := range 6 {
+		wg.Go(func() {
+			for i := range 50 {
+				switch g % 3 {
+				case 0:
+					sctx, st := run.Start(ctx, run.Logger("a"))
+					st.Progress(sctx, int64(i), 40)
+					st.End(nil)
+					st.Progress(sctx, 1, 1)
+				case 1:
+					run.StepLogger(ctx, run.Logger("b"))
+					run.SetTotal(10 + i)
+				case 2:
+					s.collect(t)
+				}
+			}
+		})
+	}
+	wg.Go(func() { run.End(ctx) })
+	wg.Wait()
+	run.End(ctx)
+	rm := s.collect(t)
+	if p := gauge[float64](t, rm, otelstep.ProgressMetricName)["mix"]; p < 0 || p > 1 {
+		t.Errorf("progress = %v, out of [0, 1]", p)
+	}
+	for k, v := range series(t, rm, otelstep.StepProgressMetricName) {
+		if v < 0 || v > 1 {
+			t.Errorf("step progress %s = %v, out of [0, 1]", k, v)
+		}
+	}
+	if got := series(t, rm, otelstep.ElapsedMetricName); len(got) != 0 {
+		t.Errorf("elapsed after End = %v", got)
 	}
 }

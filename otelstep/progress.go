@@ -23,11 +23,13 @@ type liveRun struct {
 	activeMu sync.Mutex  // orders the runs.active Add calls
 	counted  atomic.Bool // the run is in runs.active
 
-	reg metric.Registration // the otelstep.step.elapsed callback
+	regMu   sync.Mutex
+	reg     metric.Registration // the otelstep.step.elapsed callback
+	regDone atomic.Bool         // registered, or no longer to be: the run has ended
 
 	// The watcher of running steps, guarded by Run.mu.
 	watching bool
-	wake     chan struct{} // the last open step has ended, or the run
+	wake     chan struct{} // the run has ended
 	asleep   chan struct{} // tests only: told when the watcher sleeps
 }
 
@@ -37,11 +39,39 @@ func (r *Run) initLive() {
 	r.lv.began = r.lv.now()
 	r.lv.total.Store(int64(r.cfg.total))
 	r.lv.wake = make(chan struct{}, 1)
-	ctx := context.Background()
-	r.countActive(ctx)
+	r.countActive(context.Background())
+}
+
+// registerElapsed registers the run's otelstep.step.elapsed callback, once,
+// when its first Run.Start step opens: a run of StepLogger steps alone has
+// none, and costs the meter provider nothing. It must not be called with
+// Run.mu held, since a collection calls the callback, which takes it, with
+// the SDK's own lock held.
+func (r *Run) registerElapsed() {
+	if r.lv.regDone.Load() {
+		return
+	}
+	r.lv.regMu.Lock()
+	defer r.lv.regMu.Unlock()
+	if r.lv.regDone.Load() {
+		return
+	}
+	r.lv.regDone.Store(true)
 	reg, err := r.ins.meter.RegisterCallback(r.observeElapsed, r.ins.elapsed)
 	handle(err)
 	r.lv.reg = reg
+}
+
+// unregisterElapsed unregisters the run's callback, if any, and prevents a
+// later registration.
+func (r *Run) unregisterElapsed() {
+	r.lv.regMu.Lock()
+	defer r.lv.regMu.Unlock()
+	r.lv.regDone.Store(true)
+	if r.lv.reg != nil {
+		handle(r.lv.reg.Unregister())
+		r.lv.reg = nil
+	}
 }
 
 // endLive finishes the live-progress state of an ended run: it stops the
@@ -49,9 +79,7 @@ func (r *Run) initLive() {
 // last time and takes the run out of otelstep.runs.active.
 func (r *Run) endLive(ctx context.Context) {
 	r.wakeWatcher()
-	if r.lv.reg != nil {
-		handle(r.lv.reg.Unregister())
-	}
+	r.unregisterElapsed()
 	r.recordProgress(ctx, true)
 	r.uncountActive(ctx)
 }

@@ -77,20 +77,20 @@ func (r *Run) tracer() trace.Tracer {
 	return tp.Tracer(ScopeName, trace.WithInstrumentationVersion(Version))
 }
 
-// open records s as a step not yet ended, and watches it (live.go).
+// open records s as a step not yet ended, watches it and makes sure the
+// elapsed gauge observes it (live.go, progress.go).
 func (r *Run) open(s *Step) {
 	r.mu.Lock()
 	r.openSteps[s] = struct{}{}
 	r.opened(s)
 	r.mu.Unlock()
+	r.registerElapsed()
 }
 
-// close forgets s as an open step, and wakes the watcher (live.go) when it
-// was the last.
+// close forgets s as an open step.
 func (r *Run) close(s *Step) {
 	r.mu.Lock()
 	delete(r.openSteps, s)
-	r.closed()
 	r.mu.Unlock()
 }
 
@@ -133,8 +133,11 @@ func (r *Run) Levels() Levels { return r.levels }
 // open with the result "abandoned", records the progress gauges one last time
 // so that the final values are the last ones exported ([RemainingMetricName]
 // 0), stops the run's [ElapsedMetricName] series and running-step markers,
-// and takes the run out of [ActiveRunsMetricName]. End is idempotent. Steps taken after End are
-// still numbered and logged.
+// and takes the run out of [ActiveRunsMetricName]. End is idempotent. Steps
+// taken after End are still numbered and logged.
+//
+// A run that took a [Run.Start] step stays registered with its meter
+// provider, for the elapsed gauge, until End: end every run.
 func (r *Run) End(ctx context.Context) {
 	if !r.ended.CompareAndSwap(false, true) {
 		return

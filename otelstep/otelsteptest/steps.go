@@ -45,8 +45,8 @@ func (r *Recorder) Steps() []StepRecord {
 				events = append(events, seen{stepRecord(e.Attributes), sp.SpanContext().SpanID(), e.Time})
 			}
 		}
-		if sp.InstrumentationScope().Name != otelstep.ScopeName {
-			continue
+		if sp.InstrumentationScope().Name != otelstep.ScopeName || sp.Name() == otelstep.LiveSpanName {
+			continue // not a step span, or a running step's marker
 		}
 		if s := stepRecord(sp.Attributes()); s.Number > 0 {
 			s.Timed = true

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/otelstep/otelstep/otelstep"
 	"github.com/otelstep/otelstep/otelstep/otelsteptest"
@@ -255,5 +256,33 @@ func TestSpanIsStepSpan(t *testing.T) {
 	sp.End()
 	if got := rec.Steps(); len(got) != 0 {
 		t.Errorf("Steps() = %+v, want none", got)
+	}
+}
+
+func TestStepsIgnoreRunningMarkers(t *testing.T) {
+	rec := otelsteptest.New(t)
+	run := rec.NewRun("build", otelstep.WithLiveSteps(time.Millisecond))
+	ctx, st := run.Start(rec.Context(), run.Logger("link"))
+	marked := func() bool {
+		for _, sp := range rec.Spans() {
+			if sp.Name == otelstep.LiveSpanName {
+				return true
+			}
+		}
+		return false
+	}
+	// Polled, with a bound against hanging: the marker comes from the run's
+	// watcher once the step has run for a millisecond.
+	for deadline := time.Now().Add(10 * time.Second); !marked(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no running marker")
+		}
+	}
+	st.Log(ctx, slog.LevelInfo, "linking")
+	st.End(nil)
+	run.End(ctx)
+	want := []otelsteptest.StepRecord{{Run: "build", Number: 1, Component: "link", Timed: true}}
+	if got := rec.Steps(); !slices.Equal(got, want) {
+		t.Errorf("Steps() = %+v, want %+v", got, want)
 	}
 }
