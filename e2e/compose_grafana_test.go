@@ -9,7 +9,9 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -323,18 +325,78 @@ func TestComposeDashboard(t *testing.T) {
 		{"prometheus", "rate(otelstep_step_duration_seconds_count", "steps per second"},
 		{"prometheus", "otelstep_runs_active", "active runs"},
 		{"prometheus", "histogram_quantile", "step durations by component"},
+		{"prometheus", "otelstep_run_remaining_seconds", "time left per run"},
+		{"prometheus", "otelstep_step_progress_ratio", "in-step progress per component"},
+		{"prometheus", "otelstep_step_elapsed_seconds", "steps running now"},
 		{"loki", "service_name", "logs"},
 	} {
 		if !has(want.typ, want.substr) {
 			t.Errorf("no %s query with %q: the %s panel is missing", want.typ, want.substr, want.what)
 		}
 	}
+	composeCheckRunningStepsPanels(t, dash)
 	body, _ := json.Marshal(dash)
 	if !strings.Contains(string(body), "localhost:16686/search?service=") {
 		t.Error("the dashboard links nowhere into the Jaeger UI")
 	}
 	if !slices.ContainsFunc(queries, func(q composeDashboardQuery) bool { return q.DatasourceType == "jaeger" }) {
 		t.Error("no panel queries the Jaeger datasource")
+	}
+}
+
+// composeAlertThresholdRE finds the age threshold of OtelstepStepRunningLong.
+var composeAlertThresholdRE = regexp.MustCompile(`otelstep_step_elapsed_seconds\s*>\s*([0-9.]+)`)
+
+// composeCheckRunningStepsPanels checks that each panel showing the age of
+// running steps (otelstep_step_elapsed_seconds) makes a stuck step stand out:
+// seconds as the unit, and red from the threshold of the
+// OtelstepStepRunningLong alert on; and that it shows only ages that still
+// grow (changes(...)), since an ended step's last age lingers in the exporter.
+func composeCheckRunningStepsPanels(t *testing.T, dash map[string]any) {
+	t.Helper()
+	var threshold float64 = -1
+	for _, g := range composeLoadAlerts(t).Groups {
+		for _, r := range g.Rules {
+			if m := composeAlertThresholdRE.FindStringSubmatch(r.Expr); r.Alert == "OtelstepStepRunningLong" && m != nil {
+				threshold, _ = strconv.ParseFloat(m[1], 64)
+			}
+		}
+	}
+	if threshold < 0 {
+		t.Fatal("OtelstepStepRunningLong has no `otelstep_step_elapsed_seconds > N` threshold")
+	}
+	n := 0
+	panels, _ := dash["panels"].([]any)
+	for _, raw := range panels {
+		panel, _ := raw.(map[string]any)
+		title, _ := panel["title"].(string)
+		body, _ := json.Marshal(panel["targets"])
+		if !strings.Contains(string(body), "otelstep_step_elapsed_seconds") {
+			continue
+		}
+		n++
+		if !strings.Contains(string(body), "changes(otelstep_step_elapsed_seconds") {
+			t.Errorf("panel %q shows every elapsed series, also the frozen last age of steps that ended", title)
+		}
+		fc, _ := panel["fieldConfig"].(map[string]any)
+		defaults, _ := fc["defaults"].(map[string]any)
+		if defaults["unit"] != "s" {
+			t.Errorf("panel %q: unit %v, want s", title, defaults["unit"])
+		}
+		th, _ := defaults["thresholds"].(map[string]any)
+		steps, _ := th["steps"].([]any)
+		red := false
+		for _, rs := range steps {
+			st, _ := rs.(map[string]any)
+			v, _ := st["value"].(float64)
+			red = red || (st["color"] == "red" && v == threshold)
+		}
+		if !red {
+			t.Errorf("panel %q: no red threshold at %v s, the age at which OtelstepStepRunningLong fires: thresholds %v", title, threshold, steps)
+		}
+	}
+	if n == 0 {
+		t.Error("no panel shows the age of running steps (otelstep_step_elapsed_seconds)")
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 
 // composePrometheusConfig is the part of prometheus.yml these tests read.
 type composePrometheusConfig struct {
+	RuleFiles     []string `yaml:"rule_files"`
 	ScrapeConfigs []struct {
 		JobName       string `yaml:"job_name"`
 		HonorLabels   bool   `yaml:"honor_labels"`
@@ -21,9 +22,10 @@ type composePrometheusConfig struct {
 	} `yaml:"scrape_configs"`
 }
 
-// TestComposePromtoolCheckConfig runs `promtool check config` on the
-// Prometheus config of the stack.
-func TestComposePromtoolCheckConfig(t *testing.T) {
+// composePromtool returns the promtool binary: skipped without it, or a
+// failure when CI=true.
+func composePromtool(t testing.TB) string {
+	t.Helper()
 	promtool, err := exec.LookPath("promtool")
 	if err != nil {
 		const msg = "promtool not found on PATH: install the Debian package prometheus " +
@@ -33,7 +35,33 @@ func TestComposePromtoolCheckConfig(t *testing.T) {
 		}
 		t.Skip(msg)
 	}
-	cfg := filepath.Join(composeRepoRoot(t), "deploy", "prometheus", "prometheus.yml")
+	return promtool
+}
+
+// composePrometheusDir is deploy/prometheus in the repository.
+func composePrometheusDir(t testing.TB) string {
+	return filepath.Join(composeRepoRoot(t), "deploy", "prometheus")
+}
+
+// composeLoadPrometheusConfig reads deploy/prometheus/prometheus.yml.
+func composeLoadPrometheusConfig(t testing.TB) composePrometheusConfig {
+	t.Helper()
+	body, err := os.ReadFile(filepath.Join(composePrometheusDir(t), "prometheus.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg composePrometheusConfig
+	if err := yaml.Unmarshal(body, &cfg); err != nil {
+		t.Fatalf("prometheus.yml: %v", err)
+	}
+	return cfg
+}
+
+// TestComposePromtoolCheckConfig runs `promtool check config` on the
+// Prometheus config of the stack (which also checks its rule files).
+func TestComposePromtoolCheckConfig(t *testing.T) {
+	promtool := composePromtool(t)
+	cfg := filepath.Join(composePrometheusDir(t), "prometheus.yml")
 	out, err := exec.Command(promtool, "check", "config", cfg).CombinedOutput()
 	if err != nil {
 		t.Fatalf("promtool check config %s: %v\n%s", cfg, err, out)
@@ -52,14 +80,7 @@ func TestComposePrometheusScrapesJaeger(t *testing.T) {
 	}
 	want := net.JoinHostPort("jaeger", port)
 
-	body, err := os.ReadFile(filepath.Join(composeRepoRoot(t), "deploy", "prometheus", "prometheus.yml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cfg composePrometheusConfig
-	if err := yaml.Unmarshal(body, &cfg); err != nil {
-		t.Fatalf("prometheus.yml: %v", err)
-	}
+	cfg := composeLoadPrometheusConfig(t)
 	for _, sc := range cfg.ScrapeConfigs {
 		for _, st := range sc.StaticConfigs {
 			for _, target := range st.Targets {

@@ -1,8 +1,9 @@
 package e2e
 
-// The PromQL checker: every query the dashboard sends to Prometheus may only
-// read the metric names of the telemetry contract (DESIGN.md section 4, plus
-// the step-duration histogram and the active-runs gauge).
+// The PromQL checker: every query the dashboard sends to Prometheus, and every
+// alerting rule, may only read the metric names of the telemetry contract
+// (DESIGN.md section 4, plus the step-duration histogram and the active-runs
+// gauge).
 
 import (
 	"fmt"
@@ -19,6 +20,9 @@ var composeAllowedMetrics = []string{
 	"otelstep_run_steps",
 	"otelstep_run_progress_ratio",
 	"otelstep_runs_active",
+	"otelstep_run_remaining_seconds",
+	"otelstep_step_progress_ratio",
+	"otelstep_step_elapsed_seconds",
 	"otelstep_step_duration_seconds_bucket",
 	"otelstep_step_duration_seconds_sum",
 	"otelstep_step_duration_seconds_count",

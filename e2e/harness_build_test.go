@@ -15,7 +15,8 @@ import (
 // Jaeger is the `tool` of this module; `go tool -n jaeger` builds it into (and
 // afterwards reuses it from) the Go build cache. The first build takes several
 // minutes: scripts that run the suite cold should run `go tool -n jaeger` first.
-// OTELSTEP_JAEGER_BIN names a prebuilt binary instead.
+// OTELSTEP_JAEGER_BIN names a prebuilt binary instead, OTELSTEP_DEMO_BIN a
+// prebuilt demo.
 
 var (
 	buildMu   sync.Mutex
@@ -65,11 +66,17 @@ func buildJaeger() (string, error) {
 }
 
 // buildDemo builds ./examples/jaeger from the repo root into dir.
+// OTELSTEP_DEMO_BIN names a prebuilt demo instead (a demo under development
+// elsewhere).
 func buildDemo(dir string) (string, error) {
 	buildMu.Lock()
 	defer buildMu.Unlock()
 	if demoBin != "" {
 		return demoBin, nil
+	}
+	if p := os.Getenv("OTELSTEP_DEMO_BIN"); p != "" {
+		demoBin = p
+		return p, nil
 	}
 	p := filepath.Join(dir, "demo")
 	_, errOut, err := runCmd(context.Background(), 5*time.Minute, repoRoot(), nil, "go", "build", "-o", p, "./examples/jaeger")

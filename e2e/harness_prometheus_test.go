@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"sync"
 	"testing"
@@ -71,17 +72,29 @@ func startPrometheus(bin string, j *jaegerStack) (*promServer, error) {
 	if err != nil {
 		return nil, err
 	}
+	rules, err := os.ReadFile(alertRulesPath())
+	if err != nil {
+		return nil, err
+	}
+	scaledPath := filepath.Join(dir, "otelstep-alerts-scaled.yml")
+	if err := os.WriteFile(scaledPath, scaleAlertRules(rules), 0o644); err != nil {
+		return nil, err
+	}
 	// honor_labels keeps the exporter's job label (= the service.name of the
-	// telemetry) instead of replacing it with the scrape job's name.
+	// telemetry) instead of replacing it with the scrape job's name. The
+	// stack's alerting rules are evaluated against the real data too.
 	cfg := fmt.Sprintf(`global:
   scrape_interval: 1s
   evaluation_interval: 1s
+rule_files:
+  - '%s'
+  - '%s'
 scrape_configs:
   - job_name: jaeger-otlp-metrics
     honor_labels: true
     static_configs:
       - targets: ['%s']
-`, hostPort(j.prometheus))
+`, alertRulesPath(), scaledPath, hostPort(j.prometheus))
 	cfgPath := filepath.Join(dir, "prometheus.yml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		return nil, err
@@ -112,13 +125,100 @@ scrape_configs:
 	return nil, lastErr
 }
 
+// alertRulesPath is the stack's rule file, deploy/prometheus/otelstep-alerts.yml.
+func alertRulesPath() string {
+	return filepath.Join(repoRoot(), "deploy", "prometheus", "otelstep-alerts.yml")
+}
+
+// Rewrites that turn the stack's alerting rules into ones a test can watch
+// fire within seconds: every range and offset becomes 10s, every `for` 0s,
+// the step-age threshold 3 s; names get the suffix "Scaled".
+var (
+	scaleRangeRE     = regexp.MustCompile(`\[[0-9]+[smhdwy]\]`)
+	scaleOffsetRE    = regexp.MustCompile(`offset [0-9]+[smhdwy]`)
+	scaleForRE       = regexp.MustCompile(`(?m)^(\s*for: )\S+$`)
+	scaleThresholdRE = regexp.MustCompile(`(otelstep_step_elapsed_seconds\s*>\s*)[0-9.]+`)
+	scaleAlertRE     = regexp.MustCompile(`(?m)^(\s*- alert: )(\w+)$`)
+	scaleGroupRE     = regexp.MustCompile(`(?m)^(\s*- name: )(\S+)$`)
+)
+
+// scaledSuffix marks the alerts of the scaled copy of the rules.
+const scaledSuffix = "Scaled"
+
+// scaleAlertRules returns the scaled copy of a rule file.
+func scaleAlertRules(body []byte) []byte {
+	s := string(body)
+	s = scaleRangeRE.ReplaceAllString(s, "[10s]")
+	s = scaleOffsetRE.ReplaceAllString(s, "offset 10s")
+	s = scaleForRE.ReplaceAllString(s, "${1}0s")
+	s = scaleThresholdRE.ReplaceAllString(s, "${1}3")
+	s = scaleAlertRE.ReplaceAllString(s, "${1}${2}"+scaledSuffix)
+	s = scaleGroupRE.ReplaceAllString(s, "${1}${2}-scaled")
+	return []byte(s)
+}
+
+// promAlert is one alert of /api/v1/alerts.
+type promAlert struct {
+	Labels map[string]string `json:"labels"`
+	State  string            `json:"state"`
+	Value  string            `json:"value"`
+}
+
+// alerts lists the pending and firing alerts.
+func (p *promServer) alerts(ctx context.Context) ([]promAlert, error) {
+	var r struct {
+		Data struct {
+			Alerts []promAlert `json:"alerts"`
+		} `json:"data"`
+	}
+	if err := getJSON(ctx, p.URL()+"/api/v1/alerts", &r); err != nil {
+		return nil, err
+	}
+	return r.Data.Alerts, nil
+}
+
+// promRule is one rule of /api/v1/rules.
+type promRule struct {
+	Name           string `json:"name"`
+	Type           string `json:"type"`
+	Health         string `json:"health"`
+	LastError      string `json:"lastError"`
+	LastEvaluation string `json:"lastEvaluation"`
+}
+
+// rules lists the rules Prometheus has loaded, with their health.
+func (p *promServer) rules(ctx context.Context) ([]promRule, error) {
+	var r struct {
+		Status string `json:"status"`
+		Data   struct {
+			Groups []struct {
+				Rules []promRule `json:"rules"`
+			} `json:"groups"`
+		} `json:"data"`
+	}
+	if err := getJSON(ctx, p.URL()+"/api/v1/rules", &r); err != nil {
+		return nil, err
+	}
+	var out []promRule
+	for _, g := range r.Data.Groups {
+		out = append(out, g.Rules...)
+	}
+	return out, nil
+}
+
 type promSample struct {
 	Metric map[string]string
 	Value  float64
 }
 
-// query runs an instant PromQL query.
+// query runs an instant PromQL query at the current time.
 func (p *promServer) query(ctx context.Context, q string) ([]promSample, error) {
+	return p.instant(ctx, url.Values{"query": {q}})
+}
+
+// instant runs /api/v1/query with the parameters v.
+func (p *promServer) instant(ctx context.Context, v url.Values) ([]promSample, error) {
+	q := v.Get("query")
 	var r struct {
 		Status string `json:"status"`
 		Error  string `json:"error"`
@@ -130,7 +230,7 @@ func (p *promServer) query(ctx context.Context, q string) ([]promSample, error) 
 			} `json:"result"`
 		} `json:"data"`
 	}
-	if err := getJSON(ctx, p.URL()+"/api/v1/query?query="+url.QueryEscape(q), &r); err != nil {
+	if err := getJSON(ctx, p.URL()+"/api/v1/query?"+v.Encode(), &r); err != nil {
 		return nil, err
 	}
 	if r.Status != "success" {
