@@ -47,3 +47,24 @@ func Wake(r *Run) {
 	default:
 	}
 }
+
+// SetStepOfFallback makes the StepLogger methods take the fallback they
+// take when the closure layout check fails at init (stepOf finds no step),
+// when on is true; the returned func restores the check's result.
+func SetStepOfFallback(on bool) (restore func()) {
+	old := closureFn
+	if on {
+		closureFn = 0
+	}
+	return func() { closureFn = old }
+}
+
+// WithClock makes now the clock of the run's progress estimates, elapsed
+// gauge, run span and watcher from the moment it is made: for a run of
+// Start, whose watcher starts before SetClock could be called.
+func WithClock(now func() time.Time) Option {
+	return optFunc(func(c config) config {
+		c.now = now
+		return c
+	})
+}

@@ -13,6 +13,12 @@ import (
 // for a second step.
 const LiveSpanName = "otelstep.step.running"
 
+// LiveRunSpanName is the name of the marker span that makes a run of
+// [Start] visible in a trace backend before it ends (see [WithLiveSteps]).
+// It is neither the run's name nor "Step N: ...", so that nobody takes it
+// for the run or for a step.
+const LiveRunSpanName = "otelstep.run.running"
+
 // DefaultLiveAfter is how long a [Run.Start] step runs before its marker span
 // is exported, unless [WithLiveSteps] says otherwise.
 //
@@ -36,12 +42,24 @@ const DefaultLiveAfter = 5 * time.Second
 // steps running now; once a step ends, its own span "Step N: component"
 // appears once, with the marker under it.
 //
-// The markers come from one goroutine per run, started when a step opens
-// and none is running; it wakes when the next open step is due, and is gone
-// once no open step is left to watch (within after) or at once when the run
-// ends. A step that ends before after costs no timer, no goroutine of its
-// own and no span. A step whose span is not recording (no SDK) is never
-// watched.
+// A run made with [Start] that is still running after the duration gets
+// one marker too, named [LiveRunSpanName]: a child of the run span,
+// starting when the run started and ending when the marker is made, with
+// the run's attributes (otelstep.run, otelstep.run.id) and
+// otelstep.steps.total when known. Search for that operation name to find
+// the jobs running now. The markers of a run's steps are children of step
+// spans that hang under the run span: until the run ends, a trace backend
+// has none of these parents, and shows the run marker and the step markers
+// of one trace side by side, each with a parent it has not received yet.
+// Once the run ends, the trace holds the run span once, with its marker,
+// its steps and their markers under it.
+//
+// The markers come from one goroutine per run, started when a step opens,
+// or when [Start] makes the run, and none is running; it wakes when the
+// next step or the run is due, and is gone once nothing is left to watch
+// (within after) or at once when the run ends. A step, or a run, that ends
+// before after costs no timer, no goroutine of its own and no span. A step
+// or run whose span is not recording (no SDK) is never watched.
 //
 // after <= 0 turns the markers off. The default is [DefaultLiveAfter].
 func WithLiveSteps(after time.Duration) Option {
@@ -60,6 +78,22 @@ func (r *Run) opened(s *Step) {
 		s.lv.marked = true // nothing to watch
 		return
 	}
+	r.startWatcher()
+}
+
+// openedRun is called with Run.mu held when Start has started the run span:
+// it starts the watcher if the run is to be watched and none runs.
+func (r *Run) openedRun() {
+	if r.cfg.liveAfter <= 0 || !r.span.IsRecording() {
+		r.lv.runMarked = true // nothing to watch
+		return
+	}
+	r.startWatcher()
+}
+
+// startWatcher starts the watcher, with Run.mu held, unless it runs or the
+// run has ended.
+func (r *Run) startWatcher() {
 	if r.lv.watching || r.ended.Load() {
 		return
 	}
@@ -76,9 +110,10 @@ func (r *Run) wakeWatcher() {
 	}
 }
 
-// watch emits the marker span of each open step once it has run for after.
-// It sleeps until the next step is due, or until the run ends, and returns
-// when no open step is left to mark or the run has ended.
+// watch emits the marker span of each open step, and of the run of Start,
+// once it has run for after. It sleeps until the next step or the run is
+// due, or until the run ends, and returns when nothing is left to mark or
+// the run has ended.
 //
 // A step that ends does not wake it: in a run of quick steps one after the
 // other, the watcher then wakes once per after, whatever the number of
@@ -90,7 +125,16 @@ func (r *Run) watch(after time.Duration) {
 		now := r.lv.now()
 		due = due[:0]
 		var next time.Time
+		markRun := false
 		r.mu.Lock()
+		if r.span != nil && !r.lv.runMarked && !r.ended.Load() {
+			if at := r.lv.runStart.Add(after); !at.After(now) {
+				r.lv.runMarked = true
+				markRun = true
+			} else {
+				next = at
+			}
+		}
 		for s := range r.openSteps {
 			if s.lv.marked {
 				continue
@@ -107,6 +151,9 @@ func (r *Run) watch(after time.Duration) {
 			r.lv.watching = false
 		}
 		r.mu.Unlock()
+		if markRun {
+			r.markRun(now)
+		}
 		for _, s := range due {
 			s.mark(now)
 		}
@@ -134,5 +181,18 @@ func (s *Step) mark(now time.Time) {
 	ctx := trace.ContextWithSpan(context.Background(), s.span)
 	_, span := s.run.tracer().Start(ctx, LiveSpanName,
 		trace.WithTimestamp(s.start), trace.WithAttributes(attrs...))
+	span.End(trace.WithTimestamp(now))
+}
+
+// markRun exports the marker span of the running run of Start, ending at
+// now.
+func (r *Run) markRun(now time.Time) {
+	attrs := r.runAttrs
+	if t := r.totalSteps(); t > 0 {
+		attrs = append(attrs[:len(attrs):len(attrs)], StepsTotalKey.Int(t))
+	}
+	ctx := trace.ContextWithSpan(context.Background(), r.span)
+	_, span := r.tracer().Start(ctx, LiveRunSpanName,
+		trace.WithTimestamp(r.lv.runStart), trace.WithAttributes(attrs...))
 	span.End(trace.WithTimestamp(now))
 }

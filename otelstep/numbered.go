@@ -25,6 +25,10 @@ type numbered struct {
 	h   *handler
 	min *atomic.Int64 // &comp.level, or &foreignLevel for any other logger
 	n   int64
+	// skip is the number of frames, beyond sourceSkip, between write and
+	// the caller's line: 0, except when a StepLogger method calls the
+	// closure (the fallback of stepOf).
+	skip int
 }
 
 // foreignLevel is the level of a step whose logger is not a component

@@ -28,7 +28,8 @@ type config struct {
 	levels     *string
 	runID      string
 	source     bool
-	liveAfter  time.Duration // WithLiveSteps
+	liveAfter  time.Duration    // WithLiveSteps
+	now        func() time.Time // tests only: the run's clock (export_test.go)
 }
 
 func newConfig(opts []Option) config {

@@ -27,15 +27,20 @@ type liveRun struct {
 	reg     metric.Registration // the otelstep.step.elapsed callback
 	regDone atomic.Bool         // registered, or no longer to be: the run has ended
 
-	// The watcher of running steps, guarded by Run.mu.
-	watching bool
-	wake     chan struct{} // the run has ended
-	asleep   chan struct{} // tests only: told when the watcher sleeps
+	// The watcher of running steps and of the run, guarded by Run.mu.
+	watching  bool
+	runMarked bool          // the run's marker is out (or not wanted)
+	runStart  time.Time     // the start of the run span of Start
+	wake      chan struct{} // the run has ended
+	asleep    chan struct{} // tests only: told when the watcher sleeps
 }
 
 // initLive sets up the live-progress state of a new run.
 func (r *Run) initLive() {
 	r.lv.now = time.Now
+	if r.cfg.now != nil {
+		r.lv.now = r.cfg.now
+	}
 	r.lv.began = r.lv.now()
 	r.lv.total.Store(int64(r.cfg.total))
 	r.lv.wake = make(chan struct{}, 1)

@@ -20,7 +20,8 @@ const MaxEventMessage = 8192
 
 // sourceSkip is the runtime.Callers skip that reaches, from write, the line
 // that called a step's logging method or a StepLogger: runtime.Callers,
-// write, the method or the StepLogger closure.
+// write, the method or the StepLogger closure. A StepLogger method that
+// calls the closure adds numbered.skip frames.
 const sourceSkip = 3
 
 // write writes one message of the step that passed the level check
@@ -71,7 +72,7 @@ func (s numbered) write(ctx context.Context, span trace.Span, level slog.Level, 
 		return
 	}
 	var pcs [1]uintptr
-	runtime.Callers(sourceSkip, pcs[:])
+	runtime.Callers(sourceSkip+s.skip, pcs[:])
 	if s.h != nil && s.h.direct && directOn && s.emitDirect(ctx, level, body, pcs[0], args, attrs) {
 		return
 	}

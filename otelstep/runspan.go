@@ -17,14 +17,23 @@ import (
 // message carries no span of its own (no valid span context); a context with
 // a span keeps its span, so steps can hang under spans of the caller's.
 //
-// [Run.End] ends the run span, with status Error and the error recorded
-// when the run learnt of a failure through [Run.Fail].
+// [Run.End] ends the run span, with the run's total ([StepsTotalKey], the
+// last [Run.SetTotal]'s) when known, and with status Error and the error
+// recorded when the run learnt of a failure through [Run.Fail]. A run still running
+// after the threshold of [WithLiveSteps] exports a [LiveRunSpanName] marker
+// span, so that it can be found in a trace backend while it runs.
 func Start(ctx context.Context, name string, opts ...Option) (context.Context, *Run) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
 	r := NewRun(name, opts...)
-	ctx, r.span = r.tracer().Start(ctx, r.name, trace.WithAttributes(r.runAttrs...))
+	r.lv.runStart = r.lv.now()
+	ctx, span := r.tracer().Start(ctx, r.name,
+		trace.WithAttributes(r.runAttrs...), trace.WithTimestamp(r.lv.runStart))
+	r.mu.Lock()
+	r.span = span
+	r.openedRun()
+	r.mu.Unlock()
 	return ctx, r
 }
 
@@ -71,14 +80,19 @@ func (r *Run) spanOf(ctx context.Context) trace.Span {
 	return span
 }
 
-// endSpan ends the run span, with the run's failure if any.
+// endSpan ends the run span, on the run's clock as its steps end, with the
+// run's total when known (the last [Run.SetTotal]'s) and the run's failure
+// if any.
 func (r *Run) endSpan() {
 	if r.span == nil {
 		return
+	}
+	if t := r.totalSteps(); t > 0 {
+		r.span.SetAttributes(StepsTotalKey.Int(t))
 	}
 	if err := r.Err(); err != nil {
 		r.span.RecordError(err)
 		r.span.SetStatus(codes.Error, err.Error())
 	}
-	r.span.End()
+	r.span.End(trace.WithTimestamp(r.lv.now()))
 }

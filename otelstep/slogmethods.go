@@ -80,7 +80,7 @@ func (l StepLogger) LogAttrs(ctx context.Context, level slog.Level, msg string, 
 		for i, a := range attrs {
 			args[i] = a
 		}
-		l(ctx, level, msg, args...)
+		l.other(ctx, level, msg, args)
 	}
 }
 
@@ -96,17 +96,27 @@ func (l StepLogger) Enabled(ctx context.Context, level slog.Level) bool {
 	return l != nil
 }
 
-// other calls a StepLogger that [Run.StepLogger] did not make; the source
-// location is then that func's business. It passes a copy of args, so that
-// the methods' args do not escape.
+// other calls a StepLogger that stepOf cannot read: one that
+// [Run.StepLogger] did not make, whose source location is then that func's
+// business, or any StepLogger when the layout check failed. In that
+// fallback it passes ctx wrapped in a methodCtx, which tells the closure of
+// newStepLogger that a method and other stand between it and the caller's
+// line. It passes a copy of args, so that the methods' args do not escape.
 //
 //go:noinline
 func (l StepLogger) other(ctx context.Context, level slog.Level, msg string, args []any) {
-	if l != nil {
-		cp := make([]any, len(args))
-		copy(cp, args)
-		l(ctx, level, msg, cp...)
+	if l == nil {
+		return
 	}
+	cp := make([]any, len(args))
+	copy(cp, args)
+	if closureFn == 0 {
+		if ctx == nil {
+			ctx = context.Background()
+		}
+		ctx = methodCtx{ctx}
+	}
+	l(ctx, level, msg, cp...)
 }
 
 // Log writes a message of the step at level, like a [StepLogger] does: body

@@ -18,10 +18,14 @@ func next() int {
 
 // TestSourceEveryEntryPoint checks that every way to write a step message
 // records the caller's line, through the direct path (no local handler) and
-// through otelslog and a local handler.
+// through otelslog and a local handler, and with the StepLogger methods on
+// their fallback (the closure layout check failed) as well as their fast
+// path.
 func TestSourceEveryEntryPoint(t *testing.T) {
-	for _, local := range []bool{false, true} {
-		t.Run("local="+strconv.FormatBool(local), func(t *testing.T) {
+	for _, tc := range []struct{ local, fallback bool }{{false, false}, {true, false}, {false, true}, {true, true}} {
+		local := tc.local
+		t.Run("local="+strconv.FormatBool(local)+"/fallback="+strconv.FormatBool(tc.fallback), func(t *testing.T) {
+			defer otelstep.SetStepOfFallback(tc.fallback)()
 			s := newSDK(t)
 			var src slog.Source
 			opts := s.opts(otelstep.WithLevels("+all"))

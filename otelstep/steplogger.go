@@ -47,11 +47,30 @@ func (r *Run) StepLogger(ctx context.Context, logger *slog.Logger, opts ...StepO
 //go:noinline
 func newStepLogger(s numbered) StepLogger {
 	return func(ctx context.Context, level slog.Level, msg string, args ...any) {
+		if closureFn == 0 { // the fallback: stepOf finds no step
+			if mc, ok := ctx.(methodCtx); ok {
+				// Called by a method through other: two frames more
+				// between write and the caller's line. A copy, since
+				// the closure must capture s by value, unchanged.
+				t := s
+				t.skip = 2
+				if t.passes(mc.Context, level) {
+					t.write(mc.Context, nil, level, msg, args, nil)
+				}
+				return
+			}
+		}
 		if s.passes(ctx, level) {
 			s.write(ctx, nil, level, msg, args, nil)
 		}
 	}
 }
+
+// methodCtx is the context the methods of StepLogger pass to its func when
+// stepOf cannot read the step out of it (the layout check failed): the
+// closure of newStepLogger then knows that it was called through a method,
+// and unwraps the context.
+type methodCtx struct{ context.Context }
 
 // stepClosure is the layout of the closure newStepLogger makes: the code
 // pointer, then the captured step. The layout is checked when the package
@@ -62,8 +81,15 @@ type stepClosure struct {
 }
 
 // closureFn is the code pointer of newStepLogger's closures; 0 when the
-// layout check failed.
-var closureFn = func() uintptr {
+// layout check failed. It is set by init, not by its declaration, since
+// the closure reads it.
+var closureFn uintptr
+
+func init() { closureFn = probeClosure() }
+
+// probeClosure checks the layout of newStepLogger's closures and returns
+// their code pointer, or 0 when the layout is not stepClosure's.
+func probeClosure() uintptr {
 	probe := numbered{n: 0x5eed_0f_57e9, min: foreignLevel}
 	l := newStepLogger(probe)
 	p := *(*unsafe.Pointer)(unsafe.Pointer(&l))
@@ -72,7 +98,7 @@ var closureFn = func() uintptr {
 		return 0
 	}
 	return c.fn
-}()
+}
 
 // stepOf returns the step of a StepLogger made by [Run.StepLogger], or nil
 // for any other func (or when the layout check failed). The methods of
