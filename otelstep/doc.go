@@ -107,7 +107,9 @@
 // counts when taken, as torch's bar does. For a fixed total the progress
 // gauge never goes backwards and never exceeds 1. [Run.SetTotal] changes the
 // total: the gauges follow at once, the events and spans of the steps that
-// start or end afterwards carry the new value.
+// start or end afterwards carry the new value, and so does the run span of
+// [Start] when the run ends. [Run.End] records the gauges a last time:
+// steps taken after it are numbered and logged but change no gauge.
 //
 // otelstep.run.remaining is tqdm's estimate, elapsed since the run was made
 // × (total − finished) / finished, recorded when a step finishes or the
@@ -134,6 +136,18 @@
 // from its start to the moment the marker is made, with the step's
 // attributes and progress so far; see [WithLiveSteps]. The step's own span
 // appears once, when it ends.
+//
+// A run of [Start] still running after the same threshold gets one marker
+// too, named [LiveRunSpanName] ("otelstep.run.running"), a child of the run
+// span from the run's start to the moment the marker is made, with the
+// run's attributes (and otelstep.steps.total when known): search for that
+// operation to find the jobs running now. Until the run ends, its trace
+// holds markers whose parents (the run span, the step spans) are not
+// exported yet; once it ends, it holds the run span once, its steps once
+// each under it, and the markers under the span each belongs to. The
+// markers come from one watcher goroutine per run, alive only while a
+// step or the run waits for its marker; a run or step quicker than the
+// threshold costs no span, and [Run.End] stops the watcher at once.
 //
 // # Levels
 //

@@ -19,8 +19,9 @@ const LiveSpanName = "otelstep.step.running"
 // for the run or for a step.
 const LiveRunSpanName = "otelstep.run.running"
 
-// DefaultLiveAfter is how long a [Run.Start] step runs before its marker span
-// is exported, unless [WithLiveSteps] says otherwise.
+// DefaultLiveAfter is how long a [Run.Start] step, or a run of [Start],
+// runs before its marker span is exported, unless [WithLiveSteps] says
+// otherwise.
 //
 // 5 s is the default schedule delay of the SDK's batch span processor
 // (OTEL_BSP_SCHEDULE_DELAY): a step that ends sooner reaches the backend
@@ -29,9 +30,9 @@ const LiveRunSpanName = "otelstep.run.running"
 // after it ends.
 const DefaultLiveAfter = 5 * time.Second
 
-// WithLiveSteps makes the [Run.Start] steps that are still running after
-// the duration after visible in a trace backend such as Jaeger, where a span
-// appears only once it has ended.
+// WithLiveSteps makes the [Run.Start] steps, and the run of [Start], that
+// are still running after the duration after visible in a trace backend
+// such as Jaeger, where a span appears only once it has ended.
 //
 // For each such step, the run exports one short marker span named
 // [LiveSpanName]: a child of the step span, starting when the step started

@@ -101,7 +101,9 @@ func handle(err error) {
 // counts are read under the lock that orders the records, and only ever
 // grow, so the gauges never go backwards whatever the order in which
 // concurrent steps get here. A gauge whose inputs have not changed since it
-// was last recorded is skipped, unless force is set (for Run.End).
+// was last recorded is skipped, unless force is set (for Run.End). Once the
+// run has ended, only Run.End's forced record is made: the values recorded
+// at End stay the last ones, whatever steps are taken after it.
 //
 // It also counts the run in [ActiveRunsMetricName] if that could not be done
 // when the run was made (no meter provider yet).
@@ -109,6 +111,9 @@ func (r *Run) recordProgress(ctx context.Context, force bool) {
 	ins := r.ins
 	if !r.lv.counted.Load() && !r.ended.Load() && ins.active.Enabled(ctx) {
 		r.countActive(ctx)
+	}
+	if !force && r.ended.Load() {
+		return // Run.End recorded the last values: a step taken after it changes none
 	}
 	if ins.steps == nil || (!ins.steps.Enabled(ctx) && !ins.ratio.Enabled(ctx) && !ins.remaining.Enabled(ctx)) {
 		return

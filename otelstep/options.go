@@ -53,12 +53,15 @@ func WithTotalSteps(n int) Option {
 	})
 }
 
-// WithTracerProvider sets the tracer provider of the step spans that
-// [Run.Start] creates. By default the global provider is used, resolved when
-// the spans are started, so a provider set after the run was made is honoured.
+// WithTracerProvider sets the tracer provider of the spans the run starts:
+// the run span of [Start], the step spans of [Run.Start] and the marker
+// spans of [WithLiveSteps]. By default the global provider is used, resolved
+// when the spans are started, so a provider set after the run was made is
+// honoured.
 //
-// Span events are added to the span in the context given to a step logger,
-// whichever provider made it.
+// Span events are added to the span in the context given to a step logger
+// (or to the run span when that context has none), whichever provider made
+// it.
 func WithTracerProvider(tp trace.TracerProvider) Option {
 	return optFunc(func(c config) config {
 		c.tp = tp
@@ -66,9 +69,13 @@ func WithTracerProvider(tp trace.TracerProvider) Option {
 	})
 }
 
-// WithMeterProvider sets the meter provider of the progress gauges. By
-// default the global provider is used; instruments made from it before a
-// global provider is set are delegated to that provider once it is.
+// WithMeterProvider sets the meter provider of all the run's metrics: the
+// progress gauges ([StepsMetricName], [ProgressMetricName],
+// [RemainingMetricName], [StepProgressMetricName]), the
+// [ElapsedMetricName] gauge, the [DurationMetricName] histogram and the
+// [ActiveRunsMetricName] counter. By default the global provider is used;
+// instruments made from it before a global provider is set are delegated
+// to that provider once it is.
 func WithMeterProvider(mp metric.MeterProvider) Option {
 	return optFunc(func(c config) config {
 		c.mp = mp

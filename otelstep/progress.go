@@ -95,8 +95,9 @@ func (r *Run) totalSteps() int { return int(r.lv.total.Load()) }
 // SetTotal sets the number of steps the run is expected to take, as
 // [WithTotalSteps] does when the run is made: a plan step that discovers
 // the work can say how much there is. From then on the progress gauges, the
-// [StepEventName] events and the spans of the steps that start or end carry
-// the new total. n <= 0 means the total is unknown: the progress and
+// [StepEventName] events, the spans of the steps that start or end, the
+// run's marker span and the run span of [Start] at [Run.End] carry the new
+// total. n <= 0 means the total is unknown: the progress and
 // remaining gauges are no longer recorded (they keep their last value).
 // After [Run.End], SetTotal does nothing.
 func (r *Run) SetTotal(n int) {

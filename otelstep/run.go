@@ -147,8 +147,9 @@ func (r *Run) Levels() Levels { return *r.levels.Load() }
 // 0), stops the run's [ElapsedMetricName] series and running-step markers,
 // and takes the run out of [ActiveRunsMetricName]. It then ends the run span
 // of [Start], with status Error when [Run.Fail] was called. End is
-// idempotent. Steps taken after End are still numbered and logged. A nil ctx
-// is [context.Background].
+// idempotent. Steps taken after End are still numbered and logged, and
+// their spans hang under the ended run span, but they change no gauge and
+// get no marker span. A nil ctx is [context.Background].
 //
 // A run that took a [Run.Start] step stays registered with its meter
 // provider, for the elapsed gauge, until End: end every run.

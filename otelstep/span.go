@@ -29,8 +29,8 @@ type Step struct {
 // Start takes the run's next step number exactly as [Run.StepLogger] does
 // (the same counter, the same [StepEventName] event on the span in ctx, the
 // same gauges) and starts a child of that span named "Step N: component"
-// ("Step N: label" with [WithLabel]), with the attributes otelstep.run,
-// otelstep.step.number, otelstep.component, otelstep.steps.total when the
+// ("Step N: label" with [WithLabel]), with the attributes otelstep.run (and
+// otelstep.run.id), otelstep.step.number, otelstep.component, otelstep.steps.total when the
 // total is known, and the attributes logger carries from With. When ctx
 // carries no span (no valid span context), the step event and the step span
 // go to the run's span ([Start]). The returned context carries the step's
@@ -105,8 +105,11 @@ func (s *Step) Span() trace.Span {
 }
 
 // End ends the step's span, with status Error and the error recorded when
-// err is not nil, and records its duration with the result "ok" or "error".
-// A second End does nothing.
+// err is not nil, and records its duration, with the result "ok" or "error"
+// in [StepResultKey] on both. The span also gets the step's last
+// [Step.Progress] values and, when [Run.SetTotal] changed it since the step
+// started, the run's new total. The step then counts as finished in
+// [ProgressMetricName]. A second End does nothing.
 func (s *Step) End(err error) {
 	if !s.ok() {
 		return
