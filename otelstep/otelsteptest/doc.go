@@ -10,7 +10,8 @@
 //
 //	Steps, Components   the steps taken, from span events and step spans
 //	Messages, Bodies    the step messages, from the log records
-//	Gauge, Gauges       otelstep.run.steps and otelstep.run.progress
+//	Gauge, Gauges       otelstep.run.steps, .progress and .remaining
+//	ComponentGauge      otelstep.step.progress and otelstep.step.elapsed
 //	Durations           otelstep.step.duration, per run, component and result
 //	ActiveRuns          otelstep.runs.active
 //	Spans, Records      the raw spans and log records, for anything else

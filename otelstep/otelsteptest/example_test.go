@@ -82,3 +82,26 @@ func ExampleRecorder_Durations() {
 	// apply ok 1
 	// plan ok 1
 }
+
+// The gauges kept per component: a step's own progress, and the age of the
+// oldest step of the component still open.
+func ExampleRecorder_ComponentGauge() {
+	rec := otelsteptest.NewRecorder()
+	defer rec.Shutdown(context.Background())
+
+	ctx := rec.Context()
+	run := rec.NewRun("compile")
+	_, step := run.Start(ctx, run.Logger("codegen"))
+	step.Progress(ctx, 340, 1000)
+
+	progress, _ := rec.ComponentGauge(otelstep.StepProgressMetricName, "compile", "codegen")
+	_, open := rec.ComponentGauge(otelstep.ElapsedMetricName, "compile", "codegen")
+	step.End(nil)
+	_, stillOpen := rec.ComponentGauge(otelstep.ElapsedMetricName, "compile", "codegen")
+	run.End(ctx)
+	fmt.Println("codegen progress:", progress)
+	fmt.Println("elapsed while open:", open, "after End:", stillOpen)
+	// Output:
+	// codegen progress: 0.34
+	// elapsed while open: true after End: false
+}

@@ -14,7 +14,11 @@ import (
 type GaugeValue struct {
 	Run   string // otelstep.run
 	RunID string // otelstep.run.id, empty without otelstep.WithRunID
-	Value float64
+	// Component is otelstep.component for the gauges kept per component
+	// ([otelstep.StepProgressMetricName], [otelstep.ElapsedMetricName]),
+	// empty for those of the whole run.
+	Component string
+	Value     float64
 }
 
 // Duration is the series of one run, component and result of the
@@ -44,16 +48,29 @@ func (r *Recorder) Metrics() metricdata.ResourceMetrics {
 	return rm
 }
 
-// Gauge returns the last value of the gauge name, such as
-// [otelstep.StepsMetricName] or [otelstep.ProgressMetricName], for the run
-// named run, whatever its id, and whether there is exactly one such series.
-// Runs of one name with several ids ([otelstep.WithRunID]) have a series
-// each: Gauge then reports false, and [Recorder.Gauges] lists them.
+// Gauge returns the last value of a gauge of the whole run, such as
+// [otelstep.StepsMetricName], [otelstep.ProgressMetricName] or
+// [otelstep.RemainingMetricName], for the run named run, whatever its id,
+// and whether there is exactly one such series. Runs of one name with
+// several ids ([otelstep.WithRunID]) have a series each: Gauge then reports
+// false, and [Recorder.Gauges] lists them. For the gauges kept per
+// component, use [Recorder.ComponentGauge].
 func (r *Recorder) Gauge(name, run string) (float64, bool) {
+	return r.ComponentGauge(name, run, "")
+}
+
+// ComponentGauge returns the last value of a gauge kept per component,
+// [otelstep.StepProgressMetricName] or [otelstep.ElapsedMetricName], for
+// the component named component of the run named run, whatever its id,
+// and whether there is exactly one such series: none when the component
+// never reported progress or, for the elapsed gauge, has no step open at
+// the collection. Several ids of one run name report false, as
+// [Recorder.Gauge] does.
+func (r *Recorder) ComponentGauge(name, run, component string) (float64, bool) {
 	var v float64
 	n := 0
 	for _, g := range r.Gauges(name) {
-		if g.Run == run {
+		if g.Run == run && g.Component == component {
 			v, n = g.Value, n+1
 		}
 	}
@@ -61,27 +78,33 @@ func (r *Recorder) Gauge(name, run string) (float64, bool) {
 }
 
 // Gauges returns the last value of every series of the gauge name, sorted
-// by run name and run id. Integer gauges are converted to float64.
+// by run name, run id and component. Integer gauges are converted to
+// float64.
 func (r *Recorder) Gauges(name string) []GaugeValue {
 	var out []GaugeValue
 	for _, m := range r.metric(name) {
 		switch data := m.Data.(type) {
 		case metricdata.Gauge[int64]:
 			for _, dp := range data.DataPoints {
-				run, id := runOf(dp.Attributes)
-				out = append(out, GaugeValue{run, id, float64(dp.Value)})
+				out = append(out, gaugeValue(dp.Attributes, float64(dp.Value)))
 			}
 		case metricdata.Gauge[float64]:
 			for _, dp := range data.DataPoints {
-				run, id := runOf(dp.Attributes)
-				out = append(out, GaugeValue{run, id, dp.Value})
+				out = append(out, gaugeValue(dp.Attributes, dp.Value))
 			}
 		}
 	}
 	slices.SortFunc(out, func(a, b GaugeValue) int {
-		return cmp.Or(cmp.Compare(a.Run, b.Run), cmp.Compare(a.RunID, b.RunID))
+		return cmp.Or(cmp.Compare(a.Run, b.Run), cmp.Compare(a.RunID, b.RunID),
+			cmp.Compare(a.Component, b.Component))
 	})
 	return out
+}
+
+// gaugeValue returns the GaugeValue of a series with attributes set.
+func gaugeValue(set attribute.Set, v float64) GaugeValue {
+	run, id := runOf(set)
+	return GaugeValue{Run: run, RunID: id, Component: str(set, otelstep.ComponentKey), Value: v}
 }
 
 // Durations returns the series of the [otelstep.DurationMetricName]

@@ -45,8 +45,9 @@ func (r *Recorder) Steps() []StepRecord {
 				events = append(events, seen{stepRecord(e.Attributes), sp.SpanContext().SpanID(), e.Time})
 			}
 		}
-		if sp.InstrumentationScope().Name != otelstep.ScopeName || sp.Name() == otelstep.LiveSpanName {
-			continue // not a step span, or a running step's marker
+		if sp.InstrumentationScope().Name != otelstep.ScopeName ||
+			sp.Name() == otelstep.LiveSpanName || sp.Name() == otelstep.LiveRunSpanName {
+			continue // not a step span, or a running step's or run's marker
 		}
 		if s := stepRecord(sp.Attributes()); s.Number > 0 {
 			s.Timed = true
