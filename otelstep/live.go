@@ -38,8 +38,10 @@ const DefaultLiveAfter = 5 * time.Second
 // [LiveSpanName]: a child of the step span, starting when the step started
 // and ending when the marker is made, with the step's attributes
 // (otelstep.run, otelstep.step.number, otelstep.component,
-// otelstep.steps.total) and its in-step progress so far ([StepDoneKey],
-// [StepTotalKey]). Search the backend for that operation name to find the
+// otelstep.steps.total, and those the step's logger carries from With, as
+// on the step span) and its in-step progress so far ([StepDoneKey],
+// [StepTotalKey]). A [WithLabel] label is in the step span's name only, not
+// on the marker. Search the backend for that operation name to find the
 // steps running now; once a step ends, its own span "Step N: component"
 // appears once, with the marker under it.
 //
@@ -178,7 +180,11 @@ func (r *Run) watch(after time.Duration) {
 
 // mark exports the marker span of the running step s, ending at now.
 func (s *Step) mark(now time.Time) {
-	attrs := append(s.run.stepAttrs(s.comp, s.n, true), s.progressAttrs()...)
+	attrs := s.run.stepAttrs(s.comp, s.n, true)
+	if s.h != nil {
+		attrs = append(attrs, s.h.spanAttrs...) // as on the step span: which of the steps it is
+	}
+	attrs = append(attrs, s.progressAttrs()...)
 	ctx := trace.ContextWithSpan(context.Background(), s.span)
 	_, span := s.run.tracer().Start(ctx, LiveSpanName,
 		trace.WithTimestamp(s.start), trace.WithAttributes(attrs...))

@@ -26,7 +26,7 @@ func TestLiveRunMarker(t *testing.T) {
 	}
 	bg := context.Background() // no span: the steps go under the run span
 	clk.add(10 * time.Second)
-	_, st := run.Start(bg, run.Logger("rollout"), otelstep.WithLabel("rollout eu-west"))
+	_, st := run.Start(bg, run.Logger("rollout").With("region", "eu-west"), otelstep.WithLabel("rollout eu-west"))
 	run.StepLogger(bg, run.Logger("check")).Info(bg, "checked")
 
 	clk.add(50 * time.Second) // the run is a minute old, the step 50 s
@@ -65,8 +65,9 @@ func TestLiveRunMarker(t *testing.T) {
 	if sm.Parent().SpanID() != st.Span().SpanContext().SpanID() {
 		t.Errorf("step marker parent = %v, want the step span", sm.Parent().SpanID())
 	}
-	if got := eventAttrs(sm.Attributes())[otelstep.ComponentKey].AsString(); got != "rollout" {
-		t.Errorf("marker of a labelled step: component %q, want rollout", got)
+	sa := eventAttrs(sm.Attributes())
+	if sa[otelstep.ComponentKey].AsString() != "rollout" || sa["region"].AsString() != "eu-west" {
+		t.Errorf("marker of a labelled step with With attributes = %v, want component rollout and region eu-west", sm.Attributes())
 	}
 
 	st.End(nil)

@@ -47,20 +47,19 @@ func (r *Run) StepLogger(ctx context.Context, logger *slog.Logger, opts ...StepO
 //go:noinline
 func newStepLogger(s numbered) StepLogger {
 	return func(ctx context.Context, level slog.Level, msg string, args ...any) {
-		if closureFn == 0 { // the fallback: stepOf finds no step
-			if mc, ok := ctx.(methodCtx); ok {
-				// Called by a method through other: two frames more
-				// between write and the caller's line. A copy, since
-				// the closure must capture s by value, unchanged.
-				t := s
-				t.skip = 2
-				if t.passes(mc.Context, level) {
-					t.write(mc.Context, nil, level, msg, args, nil)
-				}
-				return
-			}
-		}
 		if s.passes(ctx, level) {
+			if closureFn == 0 { // the fallback: stepOf finds no step
+				if mc, ok := ctx.(methodCtx); ok {
+					// Called by a method through other: two frames
+					// more between write and the caller's line. A
+					// copy, since the closure must capture s by
+					// value, unchanged.
+					t := s
+					t.skip = 2
+					t.write(mc.Context, nil, level, msg, args, nil)
+					return
+				}
+			}
 			s.write(ctx, nil, level, msg, args, nil)
 		}
 	}
@@ -69,7 +68,8 @@ func newStepLogger(s numbered) StepLogger {
 // methodCtx is the context the methods of StepLogger pass to its func when
 // stepOf cannot read the step out of it (the layout check failed): the
 // closure of newStepLogger then knows that it was called through a method,
-// and unwraps the context.
+// and unwraps the context for the record. The level check sees it wrapped,
+// which changes nothing: it is a valid context carrying the caller's.
 type methodCtx struct{ context.Context }
 
 // stepClosure is the layout of the closure newStepLogger makes: the code
