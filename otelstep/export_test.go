@@ -20,7 +20,8 @@ func OnDirect(f func()) (restore func()) {
 
 // SetClock makes now the clock of r's progress estimates, elapsed gauge and
 // running-step watcher, and restarts the run's pace from now(). Call it
-// right after NewRun, before any step.
+// right after NewRun, before any step; a run of Start has its watcher
+// running already: give it WithClock instead.
 func SetClock(r *Run, now func() time.Time) {
 	r.lv.now = now
 	r.lv.began = now()

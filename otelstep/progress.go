@@ -161,8 +161,8 @@ type liveStep struct {
 // Bad values are clamped, never an error: a negative done counts as 0, a
 // done above total as total, so the gauge stays within [0, 1]. total <= 0
 // means the total is unknown: the span gets done alone and the gauge is not
-// recorded. After [Step.End], Progress does nothing. A nil ctx is
-// [context.Background].
+// recorded. After [Step.End], Progress does nothing; on a step taken after
+// [Run.End], it records no gauge. A nil ctx is [context.Background].
 func (s *Step) Progress(ctx context.Context, done, total int64) {
 	if s == nil {
 		return
@@ -180,7 +180,7 @@ func (s *Step) Progress(ctx context.Context, done, total int64) {
 		return
 	}
 	p.done, p.total, p.reported = done, total, true
-	if g := s.run.ins.stepRatio; g != nil && total > 0 {
+	if g := s.run.ins.stepRatio; g != nil && total > 0 && !s.run.ended.Load() {
 		if ctx == nil {
 			ctx = context.Background()
 		}

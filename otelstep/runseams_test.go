@@ -79,6 +79,7 @@ func TestStepsAfterEnd(t *testing.T) {
 	log.Info(bg, "after End")
 	stepCtx, st := run.Start(bg, run.Logger("b"))
 	st.Info(stepCtx, "after End too")
+	st.Progress(stepCtx, 1, 2)
 	if otelstep.Watching(run) {
 		t.Errorf("a step taken after End started a watcher")
 	}
@@ -92,6 +93,9 @@ func TestStepsAfterEnd(t *testing.T) {
 	}
 	if got := gauge[float64](t, rm, otelstep.ProgressMetricName)["late"]; got != progress {
 		t.Errorf("progress gauge after End moved to %v, want %v (End's)", got, progress)
+	}
+	if got, ok := s.ComponentGauge(otelstep.StepProgressMetricName, "late", "b"); ok {
+		t.Errorf("step progress of a step taken after End recorded: %v", got)
 	}
 	if got := s.ActiveRuns("late"); got != 0 {
 		t.Errorf("active runs after End = %d, want 0", got)

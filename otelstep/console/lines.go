@@ -255,8 +255,8 @@ func (x spanExporter) ExportSpans(_ context.Context, spans []sdktrace.ReadOnlySp
 	defer v.mu.Unlock()
 	b := v.buf[:0]
 	for _, s := range spans {
-		if s.Name() == otelstep.LiveSpanName {
-			continue // a running step's marker, for trace backends: the status line shows it
+		if s.Name() == otelstep.LiveSpanName || s.Name() == otelstep.LiveRunSpanName {
+			continue // a running step's or run's marker, for trace backends: the status line shows it
 		}
 		b = v.appendSpan(b, s)
 	}
