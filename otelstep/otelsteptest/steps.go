@@ -30,6 +30,8 @@ type StepRecord struct {
 // the recorder's tracer provider, ended or not, and, when it was taken with
 // [otelstep.Run.Start], by its step span. A Start step whose parent span is
 // recording has both; it is reported once, with the total from the event.
+// The marker spans of running steps and runs ([otelstep.LiveSpanName],
+// [otelstep.LiveRunSpanName]) are not steps.
 // A step logger given a context with no recording span leaves no step here:
 // see [Recorder.Context].
 func (r *Recorder) Steps() []StepRecord {
