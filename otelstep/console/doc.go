@@ -62,7 +62,8 @@
 // (otelstep.step.progress) and the age of its open step
 // (otelstep.step.elapsed). n is otelstep.run.progress x total when both are
 // known, else the steps taken (otelstep.run.steps); the total comes from the
-// otelstep.steps.total attribute of the run's lines. The time left is the
+// otelstep.steps.total attribute of the run's lines and step events (those
+// of StepLogger steps arrive with the run's span). The time left is the
 // larger of otelstep.run.remaining, counted down since it was recorded (the
 // run records it only when a step finishes), and tqdm's elapsed x (total - d)
 // / d, with d = n plus the current step's in-step progress: it moves during a

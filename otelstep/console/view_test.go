@@ -430,3 +430,21 @@ func TestTimeLeftCountsDown(t *testing.T) {
 	active.Add(ctx, -1, run)
 	p.shutdown(t)
 }
+
+// TestStepLoggerRunTotal checks that a run whose steps are StepLogger steps
+// only (no Run.Start, so no line carries otelstep.steps.total) still gets its
+// total in the summary, from the step events on the run's span.
+func TestStepLoggerRunTotal(t *testing.T) {
+	var buf syncBuffer
+	v := console.New(&buf, console.WithTerminal(false))
+	p := newProviders(v)
+	ctx, run := otelstep.Start(context.Background(), "build", p.opts(otelstep.WithTotalSteps(2))...)
+	for _, c := range []string{"parse", "codegen"} {
+		run.StepLogger(ctx, run.Logger(c)).Info(ctx, "begin "+c)
+	}
+	run.End(ctx)
+	p.shutdown(t)
+	if got := buf.String(); !strings.Contains(got, "build: done, 2/2 steps in ") {
+		t.Errorf("no 2/2 in the summary:\n%s", got)
+	}
+}
