@@ -87,23 +87,24 @@
 // message, torch-like, with the caller's own attributes and none of the
 // contract's; one line per ended step with its duration and error; no line
 // for the step-start event and no echo of the otelstep.log span events. The
-// 4-step demo (go run ./examples/jaeger, piped; its own line included):
+// 4-step demo (go run ./examples/jaeger 2>&1 | cat; its own line, written
+// through [Providers.Console], included), all 15 lines:
 //
-//	15:48:39.981 INFO  parse: Step 1: begin parsing file=main.mini lines=16
-//	15:48:40.002 INFO  parse: Step 1: done parsing nodes=76
-//	15:48:40.002 INFO  parse: Step 1 done in 21.1ms
-//	15:48:40.002 INFO  typecheck: Step 2: begin typechecking
-//	15:48:40.024 INFO  typecheck: Step 2: done typechecking funcs=2
-//	15:48:40.024 INFO  typecheck: Step 2 done in 21.5ms
-//	15:48:40.025 INFO  optimize: Step 3: begin optimizing passes=2
-//	15:48:40.025 WARN  optimize: Step 3: not inlining recursive function func=fib
-//	15:48:40.046 INFO  optimize: Step 3: done optimizing nodes=73
-//	15:48:40.046 INFO  optimize: Step 3 done in 21.3ms
-//	15:48:40.046 INFO  codegen: Step 4: begin codegen target=wasm funcs=8
-//	15:48:40.211 INFO  codegen: Step 4: done codegen bytes=292
-//	15:48:40.211 INFO  codegen: Step 4 done in 165ms
-//	otelstep-demo: 4 steps, trace 31a440feee3426fb16e06c55be88d139, telemetry to the console (stderr)
-//	15:48:40.213 INFO  compile: done, 4/4 steps in 231ms, 17.3 steps/s
+//	16:06:00.254 INFO  parse: Step 1: begin parsing file=main.mini lines=16
+//	16:06:00.278 INFO  parse: Step 1: done parsing nodes=76
+//	16:06:00.278 INFO  parse: Step 1 done in 24ms
+//	16:06:00.278 INFO  typecheck: Step 2: begin typechecking
+//	16:06:00.298 INFO  typecheck: Step 2: done typechecking funcs=2
+//	16:06:00.299 INFO  typecheck: Step 2 done in 20.5ms
+//	16:06:00.299 INFO  optimize: Step 3: begin optimizing passes=2
+//	16:06:00.299 WARN  optimize: Step 3: not inlining recursive function func=fib
+//	16:06:00.319 INFO  optimize: Step 3: done optimizing nodes=73
+//	16:06:00.319 INFO  optimize: Step 3 done in 20.6ms
+//	16:06:00.320 INFO  codegen: Step 4: begin codegen target=wasm funcs=8
+//	16:06:00.483 INFO  codegen: Step 4: done codegen bytes=292
+//	16:06:00.483 INFO  codegen: Step 4 done in 164ms
+//	otelstep-demo: 4 steps, trace 49e365bc706e762ea9e9cb83812fb0cd, telemetry to the console (stderr)
+//	16:06:00.484 INFO  compile: done, 4/4 steps in 230ms, 17.4 steps/s
 //
 // When the [WithConsole] writer is a terminal (and TERM is not "dumb") each
 // active run also has a status line at the bottom, redrawn in place at most
@@ -111,20 +112,20 @@
 // left, the current component, its in-step progress and the age of its
 // step (go run ./examples/jaeger -delay 400ms, in a terminal, during step 4):
 //
-//	15:33:15.432 INFO  codegen: Step 4: begin codegen target=wasm funcs=8
-//	compile 3/4 steps [===============>    ] 75%, 1.0 steps/s, 402ms left, codegen 50% 1.69s
+//	16:05:46.219 INFO  codegen: Step 4: begin codegen target=wasm funcs=8
+//	compile 3/4 steps [===============>    ] 75%, 1.1 steps/s, 501ms left, codegen 38% 1.5s
 //
-// Otherwise a plain
-// progress line is written at most every 5 s per run, and never an escape
-// code. Each run ends with a one-line summary. Metrics of other
-// instrumentation scopes than otelstep's print their values at Shutdown
-// and [Providers.ForceFlush], one line per series, as before. Control
+// Otherwise a plain progress line is written at most every 5 s per run, and
+// never an escape code. Each run ends with a one-line summary. Metrics of
+// other instrumentation scopes than otelstep's print their values at
+// Shutdown and [Providers.ForceFlush], one line per series. Control
 // characters in anything recorded are escaped: nothing can forge a line or
 // move the cursor.
 //
 // Setup's own lines, export errors and the "lost N of M" warning at
 // Shutdown, go through the view too: printed above the status line, never
-// overwritten by it.
+// overwritten by it. A program's own lines do the same through
+// [Providers.Console].
 //
 // # Resource
 //
@@ -251,5 +252,5 @@
 //   - utf8.go: invalid UTF-8 made U+FFFD at export (OTLP refuses the whole batch).
 //   - stats.go: the lost-telemetry accounting ([Providers.Stats], the Shutdown line).
 //   - errlimit.go: the rate-limited error handler and the redaction of secrets.
-//   - console.go: the readable console view.
+//   - console.go: the readable console view, and Console for the program's own lines.
 package exporters

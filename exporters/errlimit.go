@@ -135,8 +135,21 @@ func (l *errorLimiter) Handle(err error) {
 	if label != "" {
 		l.write("exporters: " + label + ": export failed: " + msg + " (repeats are counted, summarised every " + l.interval.String() + ")")
 	} else {
-		l.write("exporters: " + msg + " (repeats are counted, summarised every " + l.interval.String() + ")")
+		// Not an export error (a malformed OTELSTEP_LOGS, another
+		// library's complaint): its own text says who speaks, as
+		// "otelstep: ..." does, else "otel: "; repeats are summarised too.
+		if !hasSpeaker(msg) {
+			msg = "otel: " + msg
+		}
+		l.write(msg)
 	}
+}
+
+// hasSpeaker reports whether msg starts with a "package: " prefix, one word
+// before the first ": ".
+func hasSpeaker(msg string) bool {
+	i := strings.Index(msg, ": ")
+	return i > 0 && i <= 40 && !strings.ContainsAny(msg[:i], " \t\"=")
 }
 
 // tick prints the summaries of the interval just ended.

@@ -80,3 +80,22 @@ func ExampleSetup_disabled() {
 	// Output:
 	// true false <nil>
 }
+
+// A program's own lines go through Console, so that on a terminal they are
+// printed above the console view's status line, never into it.
+func ExampleProviders_Console() {
+	setenv("OTEL_TRACES_EXPORTER", "none", "OTEL_METRICS_EXPORTER", "none", "OTEL_LOGS_EXPORTER", "none")
+	defer setenv("OTEL_TRACES_EXPORTER", "", "OTEL_METRICS_EXPORTER", "", "OTEL_LOGS_EXPORTER", "")
+	ctx := context.Background()
+	p, err := exporters.Setup(ctx, exporters.WithConsole(os.Stdout), exporters.WithGlobals(false))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Fprintf(p.Console(), "compiler: %d files, output in %s\n", 3, "out/")
+	sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	_ = p.Shutdown(sctx)
+	// Output:
+	// compiler: 3 files, output in out/
+}

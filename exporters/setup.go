@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -78,7 +80,7 @@ func Setup(ctx context.Context, opts ...Option) (*Providers, error) {
 		return nil, err
 	}
 	if disabled {
-		return disabledProviders(), nil
+		return disabledProviders(c.console), nil
 	}
 	pl, err := e.plan()
 	if err != nil {
@@ -190,8 +192,9 @@ func Setup(ctx context.Context, opts ...Option) (*Providers, error) {
 // disabledProviders returns the providers for OTEL_SDK_DISABLED=true: SDK
 // providers with nothing attached (no processor, no reader), an empty
 // resource, and no globals set.
-func disabledProviders() *Providers {
+func disabledProviders(w io.Writer) *Providers {
 	return &Providers{
+		console:        newConsole(w), // for Console only: no exporter, no reader
 		TracerProvider: sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.NeverSample())),
 		MeterProvider:  sdkmetric.NewMeterProvider(),
 		LoggerProvider: sdklog.NewLoggerProvider(),
@@ -373,11 +376,18 @@ func flushLP(ctx context.Context, lp *sdklog.LoggerProvider) error {
 	return lp.ForceFlush(ctx)
 }
 
-// joinDistinct joins a and b, dropping b when it repeats a's message (a
-// flush and a shutdown both hitting the same deadline).
+// joinDistinct joins a and b, dropping the one whose message the other's
+// already holds (a flush and a shutdown both hitting the same deadline:
+// "context deadline exceeded: retry-able request failure: ..." and
+// "context deadline exceeded"), so that each line of the error names its
+// signal.
 func joinDistinct(a, b error) error {
-	if a != nil && b != nil && a.Error() == b.Error() {
+	switch {
+	case a == nil || b == nil:
+	case strings.Contains(a.Error(), b.Error()):
 		return a
+	case strings.Contains(b.Error(), a.Error()):
+		return b
 	}
 	return errors.Join(a, b)
 }

@@ -53,7 +53,7 @@ func run() int {
 
 	if *serve != "" {
 		if err := serveHTTP(ctx, env, *serve, *delay); err != nil {
-			fmt.Fprintf(os.Stderr, "otelstep-demo: %v\n", err)
+			fmt.Fprintf(env.providers.Console(), "otelstep-demo: %v\n", err)
 			return 1
 		}
 		return 0
@@ -61,10 +61,12 @@ func run() int {
 
 	s, err := compile(ctx, env, *delay)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "otelstep-demo: compile: %v\n", err)
+		fmt.Fprintf(env.providers.Console(), "otelstep-demo: compile: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(os.Stderr, "otelstep-demo: %d steps, trace %s, telemetry to %s\n", s.Steps, s.TraceID, env.endpoint)
+	// Through the console view's writer, not straight to stderr: on a
+	// terminal the line goes above the status line instead of into it.
+	fmt.Fprintf(env.providers.Console(), "otelstep-demo: %d steps, trace %s, telemetry to %s\n", s.Steps, s.TraceID, env.endpoint)
 	if *jsonOut {
 		// Flush before printing, so everything the summary counts has been
 		// sent when a reader sees it.

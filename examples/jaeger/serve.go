@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
 	"time"
 
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
@@ -37,7 +36,7 @@ func serveHTTP(ctx context.Context, env *demoEnv, addr string, delay time.Durati
 		return err
 	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
-	fmt.Fprintf(os.Stderr, "otelstep-demo: serving on http://%s (POST /compile, PUT /admin/levels), telemetry to %s\n", ln.Addr(), env.endpoint)
+	fmt.Fprintf(env.providers.Console(), "otelstep-demo: serving on http://%s (POST /compile, PUT /admin/levels), telemetry to %s\n", ln.Addr(), env.endpoint)
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -46,7 +45,7 @@ func serveHTTP(ctx context.Context, env *demoEnv, addr string, delay time.Durati
 		return err
 	case <-ctx.Done():
 	}
-	fmt.Fprintln(os.Stderr, "otelstep-demo: shutting down")
+	fmt.Fprintln(env.providers.Console(), "otelstep-demo: shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {

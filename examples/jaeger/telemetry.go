@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
+	"strings"
 	"sync"
 
 	"go.opentelemetry.io/otel"
@@ -71,7 +73,7 @@ func (e *demoEnv) shutdown() {
 		ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 		defer cancel()
 		if err := e.providers.Shutdown(ctx); err != nil {
-			fmt.Fprintf(os.Stderr, "otelstep-demo: flushing telemetry to %s failed: %v\n", e.endpoint, err)
+			fmt.Fprintf(e.providers.Console(), "otelstep-demo: flushing telemetry to %s failed: %v\n", e.endpoint, err)
 		}
 	})
 }
@@ -91,17 +93,34 @@ func serviceName(p *exporters.Providers) string {
 	return defaultService
 }
 
-// endpoint describes where the traces go, from the standard variables.
+// endpoint describes where the traces go, from the standard variables,
+// without the user information, query and fragment of the URL: they may
+// hold a token, and the OTLP exporters do not send them anyway.
 func endpoint() string {
 	for _, k := range []string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"} {
 		if v := os.Getenv(k); v != "" {
-			return v
+			return redactURL(v)
 		}
 	}
 	if v := os.Getenv("OTEL_TRACES_EXPORTER"); v != "" {
 		return "the " + v + " exporter"
 	}
 	return "the console (stderr)"
+}
+
+// redactURL returns the endpoint v without its user information, query and
+// fragment, or a placeholder when it does not parse (Setup has refused it
+// then, with an error that names the problem without the secrets).
+func redactURL(v string) string {
+	u, err := url.Parse(v)
+	if err != nil || u.Host == "" {
+		if !strings.ContainsAny(v, "@?#") {
+			return v // host:port, unix:///path
+		}
+		return "the OTLP endpoint"
+	}
+	u.User, u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = nil, "", false, "", ""
+	return u.String()
 }
 
 // tracerProvider is the Setup tracer provider, or the global one.

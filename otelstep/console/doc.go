@@ -58,12 +58,16 @@
 //	compile 2/4 steps [==========>         ] 50%, 19.4 steps/s, 103ms left, typecheck 40% 1.2s
 //
 // that is the run (and its id), n/total, a bar, the percent, the rate since
-// the run began, the time left (otelstep.run.remaining when recorded, else
-// elapsed x (total - n) / n), the current component, its in-step progress
+// the run began, the time left, the current component, its in-step progress
 // (otelstep.step.progress) and the age of its open step
 // (otelstep.step.elapsed). n is otelstep.run.progress x total when both are
 // known, else the steps taken (otelstep.run.steps); the total comes from the
-// otelstep.steps.total attribute of the run's lines. A goroutine collects the
+// otelstep.steps.total attribute of the run's lines and step events (those
+// of StepLogger steps arrive with the run's span). The time left is the
+// larger of otelstep.run.remaining, counted down since it was recorded (the
+// run records it only when a step finishes), and tqdm's elapsed x (total - d)
+// / d, with d = n plus the current step's in-step progress: it moves during a
+// long step, and grows when nothing does. A goroutine collects the
 // view's own metric reader and redraws the status lines in place every
 // [WithRedrawInterval] (100 ms: at most 10 times a second). A line to print
 // erases them (carriage return, erase below), is written, and they are

@@ -291,6 +291,17 @@ func (v *View) appendSpan(b []byte, s sdktrace.ReadOnlySpan) []byte {
 		level, sev = "WARN", otellog.SeverityWarn
 	}
 	isStep := c.hasNum && c.comp != ""
+	// The step events tell the run's total also when no line did (the
+	// steps of a StepLogger, whose events are on the run's span).
+	for _, ev := range s.Events() {
+		if ev.Name == otelstep.StepEventName {
+			var ec contract
+			for _, kv := range ev.Attributes {
+				ec.take(kv)
+			}
+			v.observe(&ec, s.SpanContext().TraceID(), ev.Time, ev.Time)
+		}
+	}
 	if !isStep && c.run != "" && !failed && v.reader != nil {
 		return b // a run's span: its summary line will say it (the metrics are here)
 	}
@@ -301,11 +312,6 @@ func (v *View) appendSpan(b []byte, s sdktrace.ReadOnlySpan) []byte {
 	for _, ev := range s.Events() {
 		switch {
 		case ev.Name == otelstep.StepEventName:
-			var ec contract
-			for _, kv := range ev.Attributes {
-				ec.take(kv)
-			}
-			v.observe(&ec, s.SpanContext().TraceID(), ev.Time, ev.Time)
 			continue // the step's lines and its span say it
 		case ev.Name == otelstep.LogEventName && v.logsOn:
 			continue // the log record's line said it

@@ -41,8 +41,9 @@ type runState struct {
 	hasRatio     bool
 	remaining    float64
 	hasRemaining bool
-	ended        int64 // step.duration count
-	failed       int64 // of which with result "error"
+	remainingAt  time.Time // the collection that first saw this remaining value
+	ended        int64     // step.duration count
+	failed       int64     // of which with result "error"
 	active       int64
 	hasActive    bool
 	hasElapsed   bool // the run reports otelstep.step.elapsed at all
@@ -236,7 +237,10 @@ func (v *View) updateMetric(m metricdata.Metrics, now time.Time) {
 			case otelstep.ProgressMetricName:
 				rs.ratio, rs.hasRatio = clamp01(p.Value), true
 			case otelstep.RemainingMetricName:
-				rs.remaining, rs.hasRemaining = max(p.Value, 0), true
+				if v := max(p.Value, 0); !rs.hasRemaining || v != rs.remaining {
+					rs.remaining, rs.remainingAt = v, now
+				}
+				rs.hasRemaining = true
 			case otelstep.StepProgressMetricName:
 				cs := rs.comp(comp)
 				cs.progress, cs.hasProgress = clamp01(p.Value), true
@@ -357,17 +361,13 @@ func (v *View) appendProgress(b []byte, rs *runState, now time.Time, bar bool) [
 		b = append(b, ", "...)
 		b = appendRate(b, float64(n)/el)
 	}
-	switch {
-	case rs.hasRemaining:
+	name, cs := rs.current()
+	if left, ok := rs.left(n, total, el, cs, now); ok {
 		b = append(b, ", "...)
-		b = append(b, formatSeconds(rs.remaining)...)
-		b = append(b, " left"...)
-	case total > 0 && n > 0 && n < total && el > 0:
-		b = append(b, ", "...)
-		b = append(b, formatSeconds(el*float64(total-n)/float64(n))...)
+		b = append(b, formatSeconds(left)...)
 		b = append(b, " left"...)
 	}
-	if name, cs := rs.current(); name != "" {
+	if name != "" {
 		b = append(b, ", "...)
 		b = appendEscaped(b, name, false)
 		if cs != nil && cs.hasProgress && (cs.open || !rs.hasElapsed) {
@@ -381,6 +381,34 @@ func (v *View) appendProgress(b []byte, rs *runState, now time.Time, bar bool) [
 		}
 	}
 	return b
+}
+
+// left returns the run's time left in seconds, as of now: the larger of
+// otelstep.run.remaining counted down since it was recorded (it is
+// recorded only when a step finishes, so it would stand still during a long
+// step) and tqdm's estimate from the pace so far, elapsed × (total − done)
+// / done, where done counts the current step's in-step progress; ok is
+// false when neither is known.
+func (rs *runState) left(n, total int64, el float64, cs *compState, now time.Time) (left float64, ok bool) {
+	if total > 0 && n < total && el > 0 {
+		done := float64(n)
+		if cs != nil && cs.open && cs.hasProgress {
+			done += cs.progress
+		}
+		if done > 0 {
+			left, ok = el*(float64(total)-done)/done, true
+		}
+	}
+	if rs.hasRemaining {
+		r := rs.remaining
+		if !rs.remainingAt.IsZero() {
+			r = max(r-now.Sub(rs.remainingAt).Seconds(), 0)
+		}
+		if !ok || r > left {
+			left, ok = r, true
+		}
+	}
+	return left, ok
 }
 
 // appendRate appends "12.3 steps/s" (or "/min" when slow).

@@ -273,7 +273,7 @@ func TestGaugesOfLiveProgress(t *testing.T) {
 	sp.SetAttributes(otelstep.RunKey.String("train"), otelstep.StepNumberKey.Int(2), otelstep.StepsTotalKey.Int(10), otelstep.ComponentKey.String("epoch"), attribute.String("k", "v"))
 	sp.End()
 	eventually(t, "the status row", func() bool {
-		return regexp.MustCompile(`\x1b\[Jtrain 2/10 steps \[====>               \] 20%, [\d.]+ steps/(s|min), 1m30s left, epoch 40% 12.5s$`).MatchString(buf.String())
+		return regexp.MustCompile(`\x1b\[Jtrain 2/10 steps \[====>               \] 20%, [\d.]+ steps/(s|min), 1m(29|30)s left, epoch 40% 12.5s$`).MatchString(buf.String())
 	})
 	active.Add(ctx, -1, run)
 	eventually(t, "the summary", func() bool { return strings.Contains(buf.String(), "train: ended at 2/10 steps in ") })
@@ -398,4 +398,53 @@ func TestConcurrentRunsOfOneName(t *testing.T) {
 		`^` + clock + `INFO  \[` + t2 + `\] POST /compile: span ended in `,
 		`^` + clock + `INFO  compile: done, `, // one summary: the two runs share their series
 	})
+}
+
+// TestTimeLeftCountsDown checks that the time left does not stand still
+// during a long step: otelstep.run.remaining is recorded only when a step
+// finishes, and the status row counts it down from there.
+func TestTimeLeftCountsDown(t *testing.T) {
+	var buf syncBuffer
+	v := console.New(&buf, console.WithTerminal(true), console.WithRedrawInterval(10*time.Millisecond), console.WithWidth(200))
+	p := newProviders(v)
+	ctx := context.Background()
+	m := p.mp.Meter(otelstep.ScopeName)
+	run := metric.WithAttributes(otelstep.RunKey.String("long"))
+	steps, _ := m.Int64Gauge(otelstep.StepsMetricName)
+	ratio, _ := m.Float64Gauge(otelstep.ProgressMetricName)
+	left, _ := m.Float64Gauge(otelstep.RemainingMetricName)
+	active, _ := m.Int64UpDownCounter(otelstep.ActiveRunsMetricName)
+	active.Add(ctx, 1, run)
+	steps.Record(ctx, 50, run)
+	ratio.Record(ctx, 0.5, run)
+	left.Record(ctx, 3, run)
+	_, sp := p.tp.Tracer("t").Start(ctx, "Step 50: c")
+	sp.SetAttributes(otelstep.RunKey.String("long"), otelstep.StepNumberKey.Int(50), otelstep.StepsTotalKey.Int(100), otelstep.ComponentKey.String("c"))
+	sp.End()
+	eventually(t, "3s left", func() bool {
+		return strings.Contains(buf.String(), "long 50/100 steps") && strings.Contains(buf.String(), " 3s left")
+	})
+	eventually(t, "the time left counted down", func() bool {
+		return regexp.MustCompile(`long 50/100 steps [^\n\x1b]*, 1\.\d+s left`).MatchString(buf.String())
+	})
+	active.Add(ctx, -1, run)
+	p.shutdown(t)
+}
+
+// TestStepLoggerRunTotal checks that a run whose steps are StepLogger steps
+// only (no Run.Start, so no line carries otelstep.steps.total) still gets its
+// total in the summary, from the step events on the run's span.
+func TestStepLoggerRunTotal(t *testing.T) {
+	var buf syncBuffer
+	v := console.New(&buf, console.WithTerminal(false))
+	p := newProviders(v)
+	ctx, run := otelstep.Start(context.Background(), "build", p.opts(otelstep.WithTotalSteps(2))...)
+	for _, c := range []string{"parse", "codegen"} {
+		run.StepLogger(ctx, run.Logger(c)).Info(ctx, "begin "+c)
+	}
+	run.End(ctx)
+	p.shutdown(t)
+	if got := buf.String(); !strings.Contains(got, "build: done, 2/2 steps in ") {
+		t.Errorf("no 2/2 in the summary:\n%s", got)
+	}
 }
