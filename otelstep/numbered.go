@@ -3,10 +3,8 @@ package otelstep
 import (
 	"context"
 	"log/slog"
-	"math"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"unicode/utf8"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -22,23 +20,9 @@ type numbered struct {
 	// h is the logger's handler when it is a component handler (of this
 	// run or another): the step writes through h.inner. It is nil for any
 	// other logger, whose own Enabled and Handle apply.
-	h   *handler
-	min *atomic.Int64 // &comp.level, or &foreignLevel for any other logger
-	n   int64
-	// skip is the number of frames, beyond sourceSkip, between write and
-	// the caller's line: 0, except when a StepLogger method calls the
-	// closure (the fallback of stepOf).
-	skip int
+	h *handler
+	n int64
 }
-
-// foreignLevel is the level of a step whose logger is not a component
-// logger: its own Enabled decides. Below every real level, it lets every
-// message past the first check.
-var foreignLevel = func() *atomic.Int64 {
-	var l atomic.Int64
-	l.Store(math.MinInt32)
-	return &l
-}()
 
 // takeStep numbers the next step, adds the step event to the span in ctx
 // (or the run's span, when ctx has none) and records the progress gauges.
@@ -51,7 +35,7 @@ func (r *Run) takeStep(ctx context.Context, logger *slog.Logger) numbered {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	s := numbered{run: r, logger: logger, min: foreignLevel}
+	s := numbered{run: r, logger: logger}
 	if logger != nil {
 		if h, ok := logger.Handler().(*handler); ok {
 			s.h, s.comp = h, h.comp
@@ -59,7 +43,6 @@ func (r *Run) takeStep(ctx context.Context, logger *slog.Logger) numbered {
 				s.comp = r.component(h.comp.name)
 				s.h = s.comp.logger.Handler().(*handler).withSpanAttrs(h.spanAttrs)
 			}
-			s.min = &s.comp.level
 		}
 	}
 	if s.comp == nil {
@@ -67,7 +50,6 @@ func (r *Run) takeStep(ctx context.Context, logger *slog.Logger) numbered {
 		if logger == nil {
 			s.logger = s.comp.logger
 			s.h = s.logger.Handler().(*handler)
-			s.min = &s.comp.level
 		}
 	}
 	s.n = r.steps.Add(1)
@@ -116,7 +98,10 @@ func (r *Run) appendStepAttrs(kvs []attribute.KeyValue, c *component, n int64, t
 // the one level check of a step message. For a component logger it is a
 // load and a compare.
 func (s numbered) passes(ctx context.Context, level slog.Level) bool {
-	return level >= slog.Level(s.min.Load()) && (s.h != nil || s.logger.Enabled(ctx, level))
+	if s.h != nil {
+		return level >= slog.Level(s.comp.level.Load())
+	}
+	return s.logger.Enabled(ctx, level) // any other logger: its own check
 }
 
 // stepBody returns "Step N: msg", with msg made valid UTF-8.

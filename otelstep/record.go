@@ -21,7 +21,8 @@ const MaxEventMessage = 8192
 // sourceSkip is the runtime.Callers skip that reaches, from write, the line
 // that called a step's logging method or a StepLogger: runtime.Callers,
 // write, the method or the StepLogger closure. A StepLogger method that
-// calls the closure adds numbered.skip frames.
+// calls the closure (the fallback of stepOf) marks ctx with methodCtx, for
+// the two frames it adds.
 const sourceSkip = 3
 
 // write writes one message of the step that passed the level check
@@ -38,6 +39,10 @@ const sourceSkip = 3
 //
 //go:noinline
 func (s numbered) write(ctx context.Context, span trace.Span, level slog.Level, msg string, args []any, attrs []slog.Attr) {
+	skip := sourceSkip
+	if mc, ok := ctx.(methodCtx); ok {
+		ctx, skip = mc.Context, sourceSkip+2 // a method and other
+	}
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -72,7 +77,7 @@ func (s numbered) write(ctx context.Context, span trace.Span, level slog.Level, 
 		return
 	}
 	var pcs [1]uintptr
-	runtime.Callers(sourceSkip+s.skip, pcs[:])
+	runtime.Callers(skip, pcs[:])
 	if s.h != nil && s.h.direct && directOn && s.emitDirect(ctx, level, body, pcs[0], args, attrs) {
 		return
 	}

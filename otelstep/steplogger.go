@@ -48,27 +48,15 @@ func (r *Run) StepLogger(ctx context.Context, logger *slog.Logger, opts ...StepO
 func newStepLogger(s numbered) StepLogger {
 	return func(ctx context.Context, level slog.Level, msg string, args ...any) {
 		if s.passes(ctx, level) {
-			if closureFn == 0 { // the fallback: stepOf finds no step
-				if mc, ok := ctx.(methodCtx); ok {
-					// Called by a method through other: two frames
-					// more between write and the caller's line. A
-					// copy, since the closure must capture s by
-					// value, unchanged.
-					t := s
-					t.skip = 2
-					t.write(mc.Context, nil, level, msg, args, nil)
-					return
-				}
-			}
 			s.write(ctx, nil, level, msg, args, nil)
 		}
 	}
 }
 
 // methodCtx is the context the methods of StepLogger pass to its func when
-// stepOf cannot read the step out of it (the layout check failed): the
-// closure of newStepLogger then knows that it was called through a method,
-// and unwraps the context for the record. The level check sees it wrapped,
+// stepOf cannot read the step out of it (the layout check failed):
+// numbered.write then knows that a method and other stand between it and
+// the caller's line, and unwraps the context for the record. The level check sees it wrapped,
 // which changes nothing: it is a valid context carrying the caller's.
 type methodCtx struct{ context.Context }
 
@@ -90,7 +78,7 @@ func init() { closureFn = probeClosure() }
 // probeClosure checks the layout of newStepLogger's closures and returns
 // their code pointer, or 0 when the layout is not stepClosure's.
 func probeClosure() uintptr {
-	probe := numbered{n: 0x5eed_0f_57e9, min: foreignLevel}
+	probe := numbered{n: 0x5eed_0f_57e9}
 	l := newStepLogger(probe)
 	p := *(*unsafe.Pointer)(unsafe.Pointer(&l))
 	c := (*stepClosure)(p)
