@@ -29,6 +29,10 @@ import (
 // name it.
 const liveMarkerName = "otelstep.step.running"
 
+// liveRunMarkerName is the marker span of a running run
+// (otelstep.LiveRunSpanName).
+const liveRunMarkerName = "otelstep.run.running"
+
 // liveDelay is the demo's -delay in the slow run: the simulated work of each
 // phase, and of each of the 8 functions of codegen. Codegen then runs for 12
 // s: its age is exported a dozen times (the metric export interval is 1 s),
@@ -476,6 +480,24 @@ func checkLiveTrace(tr *v1Trace, s summary) []string {
 	}
 	if markers == 0 {
 		bad("no %s marker span in trace %s although codegen ran %s (spans: %q)", liveMarkerName, s.TraceID, 8*liveDelay, names)
+	}
+	// The run (otelstep.Start in the demo) ran longer than the threshold
+	// too: one run marker, a child of the run's span.
+	runMarkers := 0
+	for _, sp := range tr.Spans {
+		if sp.OperationName != liveRunMarkerName {
+			continue
+		}
+		runMarkers++
+		if parent, ok := byID[parentID(sp)]; !ok || parent.OperationName != s.Run {
+			bad("run marker span %s has parent %q, want the run span %q", sp.SpanID, parent.OperationName, s.Run)
+		}
+		if _, ok := field(sp.Tags, "otelstep.step.number"); ok {
+			bad("run marker span %s carries a step number", sp.SpanID)
+		}
+	}
+	if runMarkers != 1 {
+		bad("%d %s spans in trace %s, want exactly 1 (spans: %q)", runMarkers, liveRunMarkerName, s.TraceID, names)
 	}
 	for _, n := range names {
 		if strings.HasPrefix(n, "Step ") && !stepNameRE.MatchString(n) {

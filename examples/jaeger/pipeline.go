@@ -5,10 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/codes"
-	"go.opentelemetry.io/otel/trace"
-
 	"github.com/otelstep/otelstep/otelstep"
 )
 
@@ -51,38 +47,32 @@ func main() {
 
 // compilation is one run of the pipeline.
 type compilation struct {
-	run    *otelstep.Run
-	tracer trace.Tracer
-	tally  *tally
-	delay  time.Duration // simulated work per phase, per function in codegen
+	run   *otelstep.Run
+	tally *tally
+	delay time.Duration // simulated work per phase, per function in codegen
 }
 
-// compile runs the pipeline once under a root span named runName (a child of
-// the span in ctx, if any) and returns what it did. ctx cancellation stops it
-// between phases.
+// compile runs the pipeline once as a run that owns its trace: a span
+// named runName (a child of the span in ctx, if any) with the four step
+// spans under it. It returns what it did. ctx cancellation stops it between
+// phases.
 func compile(ctx context.Context, env *demoEnv, delay time.Duration) (summary, error) {
 	t := &tally{}
 	opts := append(env.runOptions(), otelstep.WithTotalSteps(len(components)), otelstep.WithHandler(t))
-	run := otelstep.NewRun(runName, opts...)
+	ctx, run := otelstep.Start(ctx, runName, opts...)
 	defer env.levels.track(run)() // PUT /admin/levels reaches it while it runs
-	c := &compilation{run: run, tracer: env.tracer(), tally: t, delay: delay}
+	c := &compilation{run: run, tally: t, delay: delay}
 
-	ctx, root := c.tracer.Start(ctx, runName, trace.WithAttributes(
-		attribute.String("otelstep.run", runName),
-		attribute.Int("otelstep.steps.total", len(components)),
-	))
-	c.tally.span()
+	c.tally.span() // the run's span
 	err := c.phases(ctx)
-	run.End(ctx)
 	if err != nil {
-		root.RecordError(err)
-		root.SetStatus(codes.Error, err.Error())
+		run.Fail(err) // the run span gets status Error
 	}
-	root.End()
+	run.End(ctx)
 
 	s := c.tally.result()
 	s.Service = env.service
-	s.TraceID = root.SpanContext().TraceID().String()
+	s.TraceID = run.Span().SpanContext().TraceID().String()
 	s.Run = runName
 	s.Steps = run.Steps()
 	s.Total = len(components)

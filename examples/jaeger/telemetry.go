@@ -20,9 +20,6 @@ import (
 // OTEL_RESOURCE_ATTRIBUTES say otherwise.
 const defaultService = "otelstep-demo"
 
-// tracerName is the instrumentation scope of the demo's own spans.
-const tracerName = "github.com/otelstep/otelstep/examples/jaeger"
-
 // demoEnv is the demo's telemetry: the SDK providers from exporters.Setup.
 type demoEnv struct {
 	providers *exporters.Providers
@@ -39,14 +36,6 @@ func setup(ctx context.Context) (*demoEnv, error) {
 		return nil, err
 	}
 	return &demoEnv{providers: p, service: serviceName(p), endpoint: endpoint()}, nil
-}
-
-// tracer returns the tracer of the demo's own spans.
-func (e *demoEnv) tracer() trace.Tracer {
-	if tp := e.providers.TracerProvider; tp != nil {
-		return tp.Tracer(tracerName)
-	}
-	return otel.Tracer(tracerName)
 }
 
 // runOptions hands the Setup providers to otelstep explicitly (it would
