@@ -56,7 +56,8 @@
 //     OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT, OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT,
 //     OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT, and the *_COUNT_LIMIT ones.
 //     See Attribute limits below.
-//   - OTEL_EXPORTER_PROMETHEUS_HOST and _PORT when metrics use prometheus.
+//   - OTEL_EXPORTER_PROMETHEUS_HOST (an IP address or a DNS name) and _PORT
+//     when metrics use prometheus.
 //   - OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES, see Resource below.
 //
 // The OTLP, Prometheus, none and fallback exporters are chosen by

@@ -144,6 +144,7 @@ func (e env) plan() (plan, error) {
 		add(e.checkInt(k, -1, "an integer >= -1 (-1: no limit)"))
 	}
 	if p.exporter[sigMetrics.name] == exporterPrometheus {
+		add(e.checkHost("OTEL_EXPORTER_PROMETHEUS_HOST"))
 		add(e.checkPort("OTEL_EXPORTER_PROMETHEUS_PORT"))
 	}
 	_, err := parseResourceAttributes(e.raw(resourceAttributesKey))
@@ -346,6 +347,38 @@ func (e env) checkPort(key string) error {
 		return &EnvError{Var: key, Value: e.raw(key), Problem: "not a port number", Accepted: "an integer from 0 to 65535"}
 	}
 	return nil
+}
+
+// checkHost checks a host to listen on: an IP address or a DNS name (RFC
+// 1123 labels, the last one not all digits, so "65536" is no name).
+func (e env) checkHost(key string) error {
+	if v := e.get(key); v != "" && !validHost(v) {
+		return &EnvError{Var: key, Value: e.raw(key), Problem: "not a host name or IP address",
+			Accepted: "an IP address (127.0.0.1, ::1) or a DNS name (localhost, metrics.internal)"}
+	}
+	return nil
+}
+
+func validHost(h string) bool {
+	if net.ParseIP(strings.TrimSuffix(strings.TrimPrefix(h, "["), "]")) != nil {
+		return true
+	}
+	h = strings.TrimSuffix(h, ".")
+	if h == "" || len(h) > 253 {
+		return false
+	}
+	labels := strings.Split(h, ".")
+	for _, l := range labels {
+		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+			return false
+		}
+		for _, c := range []byte(l) {
+			if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return strings.Trim(labels[len(labels)-1], "0123456789") != ""
 }
 
 func validPort(p string) bool {

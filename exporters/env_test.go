@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -189,5 +190,25 @@ func mapEnv(m map[string]string) func(string) (string, bool) {
 	return func(k string) (string, bool) {
 		v, ok := m[k]
 		return v, ok
+	}
+}
+
+// TestPrometheusHost checks that OTEL_EXPORTER_PROMETHEUS_HOST is an IP
+// address or a DNS name before the Prometheus exporter tries to listen on it
+// (a fuzzer found "65536" reaching a DNS lookup).
+func TestPrometheusHost(t *testing.T) {
+	for host, ok := range map[string]bool{
+		"127.0.0.1": true, "::1": true, "[::1]": true, "localhost": true, "metrics.internal": true, "a-b.example.": true,
+		"65536": false, "1.2.3.4.5": false, "-bad": false, "a..b": false, "a b": false, "h\u00e9": false, "host:9464": false,
+	} {
+		if got := validHost(host); got != ok {
+			t.Errorf("validHost(%q) = %v, want %v", host, got, ok)
+		}
+	}
+	env := testEnv(t, map[string]string{"OTEL_METRICS_EXPORTER": "prometheus", "OTEL_EXPORTER_PROMETHEUS_HOST": "65536"})
+	_, err := Setup(context.Background(), env, WithGlobals(false), WithConsole(io.Discard))
+	var ee *EnvError
+	if !errors.As(err, &ee) || ee.Var != "OTEL_EXPORTER_PROMETHEUS_HOST" {
+		t.Fatalf("Setup error = %v, want an *EnvError for OTEL_EXPORTER_PROMETHEUS_HOST", err)
 	}
 }

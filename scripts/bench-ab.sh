@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# scripts/bench-ab.sh: one benchmark of package otelstep at an earlier
+# revision (A) and at the work tree (B), each round in fresh processes, the
+# order alternated round by round; prints the median ns/op of each side and
+# the median of the per-round ratios B/A. It is how the README compares a
+# release with the one before ("no slower than today").
+#
+# Usage: scripts/bench-ab.sh REV BENCH [rounds] [benchtime]
+#   e.g. scripts/bench-ab.sh b88fb67 'BenchmarkStep$/^nosdk$' 8 2000000x
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export GOTOOLCHAIN=${GOTOOLCHAIN:-auto}
+rev=${1:?usage: scripts/bench-ab.sh REV BENCH [rounds] [benchtime]}
+bench=${2:?usage: scripts/bench-ab.sh REV BENCH [rounds] [benchtime]}
+rounds=${3:-8}
+benchtime=${4:-2000000x}
+out=$(mktemp -d)
+trap 'git worktree remove --force "$out/a" >/dev/null 2>&1 || true; rm -rf "$out"' EXIT
+
+git worktree add -q --detach "$out/a" "$rev"
+(cd "$out/a" && go test -c -o "$out/a.test" ./otelstep)
+go test -c -o "$out/b.test" ./otelstep
+
+run() { # run SIDE ROUND: one fresh process
+	(cd otelstep && "$out/$1.test" -test.run '^$' -test.bench "$bench" -test.benchmem -test.benchtime "$benchtime") |
+		awk -v s="$1" -v r="$2" '/^Benchmark/ { for (i = 2; i <= NF; i++) if ($(i) == "ns/op") print s, r, $(i-1) }' | tee -a "$out/results.txt"
+}
+for r in $(seq "$rounds"); do
+	if ((r % 2)); then run a "$r"; run b "$r"; else run b "$r"; run a "$r"; fi
+done
+
+awk -v rev="$rev" -v bench="$bench" '
+{ ns[$1, $2] = $3; all[$1] = all[$1] " " $3; rounds[$2] = 1 }
+function median(s,   a, n, i, j, t) {
+	n = split(s, a, " ")
+	for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+END {
+	for (r in rounds) if (("a", r) in ns && ("b", r) in ns) ratios = ratios " " ns["b", r] / ns["a", r]
+	printf "%s: %s %.1f ns/op, work tree %.1f ns/op; work tree / %s = %.2fx (median of per-round ratios)\n",
+		bench, rev, median(all["a"]), median(all["b"]), rev, median(ratios)
+}' "$out/results.txt"
