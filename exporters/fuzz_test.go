@@ -304,7 +304,7 @@ func FuzzSetupEnv(f *testing.F) {
 func assertLoopbackOnly(t *testing.T) {
 	for _, s := range []string{"", "TRACES_", "METRICS_", "LOGS_"} {
 		k := "OTEL_EXPORTER_OTLP_" + s + "ENDPOINT"
-		v := os.Getenv(k)
+		v := strings.TrimSpace(os.Getenv(k))
 		if v == "" {
 			continue
 		}
