@@ -82,46 +82,16 @@
 // view serves an explicit "console" exporter (not autoexport's JSON on
 // stdout), so WithConsole applies to it too.
 //
-// The view is package [github.com/otelstep/otelstep/otelstep/console]
-// (its documentation has the details). It writes synchronously (simple
-// processors), so nothing is lost and nothing is buffered: one line per step
-// message, torch-like, with the caller's own attributes and none of the
-// contract's; one line per ended step with its duration and error; no line
-// for the step-start event and no echo of the otelstep.log span events. The
-// 4-step demo (go run ./examples/jaeger 2>&1 | cat; its own line, written
-// through [Providers.Console], included), all 15 lines:
-//
-//	16:06:00.254 INFO  parse: Step 1: begin parsing file=main.mini lines=16
-//	16:06:00.278 INFO  parse: Step 1: done parsing nodes=76
-//	16:06:00.278 INFO  parse: Step 1 done in 24ms
-//	16:06:00.278 INFO  typecheck: Step 2: begin typechecking
-//	16:06:00.298 INFO  typecheck: Step 2: done typechecking funcs=2
-//	16:06:00.299 INFO  typecheck: Step 2 done in 20.5ms
-//	16:06:00.299 INFO  optimize: Step 3: begin optimizing passes=2
-//	16:06:00.299 WARN  optimize: Step 3: not inlining recursive function func=fib
-//	16:06:00.319 INFO  optimize: Step 3: done optimizing nodes=73
-//	16:06:00.319 INFO  optimize: Step 3 done in 20.6ms
-//	16:06:00.320 INFO  codegen: Step 4: begin codegen target=wasm funcs=8
-//	16:06:00.483 INFO  codegen: Step 4: done codegen bytes=292
-//	16:06:00.483 INFO  codegen: Step 4 done in 164ms
-//	otelstep-demo: 4 steps, trace 49e365bc706e762ea9e9cb83812fb0cd, telemetry to the console (stderr)
-//	16:06:00.484 INFO  compile: done, 4/4 steps in 230ms, 17.4 steps/s
-//
-// When the [WithConsole] writer is a terminal (and TERM is not "dumb") each
-// active run also has a status line at the bottom, redrawn in place at most
-// 10 times a second from the metrics: n/total, a bar, percent, rate, time
-// left, the current component, its in-step progress and the age of its
-// step (go run ./examples/jaeger -delay 400ms, in a terminal, during step 4):
-//
-//	16:05:46.219 INFO  codegen: Step 4: begin codegen target=wasm funcs=8
-//	compile 3/4 steps [===============>    ] 75%, 1.1 steps/s, 501ms left, codegen 38% 1.5s
-//
-// Otherwise a plain progress line is written at most every 5 s per run, and
-// never an escape code. Each run ends with a one-line summary. Metrics of
-// other instrumentation scopes than otelstep's print their values at
-// Shutdown and [Providers.ForceFlush], one line per series. Control
-// characters in anything recorded are escaped: nothing can forge a line or
-// move the cursor.
+// The view is package [github.com/otelstep/otelstep/otelstep/console],
+// whose documentation shows its output. It writes synchronously (simple
+// processors), so nothing is lost and nothing is buffered: one torch-like
+// line per step message and per ended step; on a terminal a status line
+// per active run (n/total, bar, rate, time left, in-step progress) redrawn
+// in place at most 10 times a second; otherwise a plain progress line at
+// most every 5 s and never an escape code; a summary when a run ends.
+// Metrics of other instrumentation scopes than otelstep's print their
+// values at Shutdown and [Providers.ForceFlush]. Control characters are
+// escaped: nothing can forge a line or move the cursor.
 //
 // Setup's own lines, export errors and the "lost N of M" warning at
 // Shutdown, go through the view too: printed above the status line, never
