@@ -5,8 +5,11 @@
 # the median of the per-round ratios B/A. It is how the README compares a
 # release with the one before ("no slower than today").
 #
-# Usage: scripts/bench-ab.sh REV BENCH [rounds] [benchtime]
+# Usage: scripts/bench-ab.sh REV BENCH [rounds] [benchtime] [BENCH_AT_REV]
 #   e.g. scripts/bench-ab.sh b88fb67 'BenchmarkStep$/^nosdk$' 8 2000000x
+#   BENCH_AT_REV names the benchmark at REV when it was renamed since, e.g.
+#   scripts/bench-ab.sh b88fb67 'BenchmarkFilteredMessage$/^call$' 6 20000000x 'BenchmarkFilteredMessage$'
+
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOTOOLCHAIN=${GOTOOLCHAIN:-auto}
@@ -14,6 +17,7 @@ rev=${1:?usage: scripts/bench-ab.sh REV BENCH [rounds] [benchtime]}
 bench=${2:?usage: scripts/bench-ab.sh REV BENCH [rounds] [benchtime]}
 rounds=${3:-8}
 benchtime=${4:-2000000x}
+bench_a=${5:-$bench}
 out=$(mktemp -d)
 trap 'git worktree remove --force "$out/a" >/dev/null 2>&1 || true; rm -rf "$out"' EXIT
 
@@ -22,7 +26,9 @@ git worktree add -q --detach "$out/a" "$rev"
 go test -c -o "$out/b.test" ./otelstep
 
 run() { # run SIDE ROUND: one fresh process
-	(cd otelstep && "$out/$1.test" -test.run '^$' -test.bench "$bench" -test.benchmem -test.benchtime "$benchtime") |
+	local b=$bench
+	[ "$1" = a ] && b=$bench_a
+	(cd otelstep && "$out/$1.test" -test.run '^$' -test.bench "$b" -test.benchmem -test.benchtime "$benchtime") |
 		awk -v s="$1" -v r="$2" '/^Benchmark/ { for (i = 2; i <= NF; i++) if ($(i) == "ns/op") print s, r, $(i-1) }' | tee -a "$out/results.txt"
 }
 for r in $(seq "$rounds"); do
