@@ -334,19 +334,23 @@ func (p *promServer) queryAt(ctx context.Context, q string, at time.Time) ([]pro
 	return p.instant(ctx, url.Values{"query": {q}, "time": {promTime(at)}})
 }
 
+// promMatrix is a Prometheus API response whose result is a range vector:
+// that of query_range, or of an instant query of a range selector.
+type promMatrix struct {
+	Status string `json:"status"`
+	Error  string `json:"error"`
+	Data   struct {
+		Result []struct {
+			Metric map[string]string `json:"metric"`
+			Values [][2]any          `json:"values"`
+		} `json:"result"`
+	} `json:"data"`
+}
+
 // queryRange runs a range query over [from, to] with the given step.
 func (p *promServer) queryRange(ctx context.Context, q string, from, to time.Time, step time.Duration) ([]promSeries, error) {
 	v := url.Values{"query": {q}, "start": {promTime(from)}, "end": {promTime(to)}, "step": {strconv.FormatFloat(step.Seconds(), 'f', -1, 64)}}
-	var r struct {
-		Status string `json:"status"`
-		Error  string `json:"error"`
-		Data   struct {
-			Result []struct {
-				Metric map[string]string `json:"metric"`
-				Values [][2]any          `json:"values"`
-			} `json:"result"`
-		} `json:"data"`
-	}
+	var r promMatrix
 	if err := getJSON(ctx, p.URL()+"/api/v1/query_range?"+v.Encode(), &r); err != nil {
 		return nil, err
 	}
