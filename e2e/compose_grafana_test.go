@@ -226,32 +226,10 @@ func composeDashboardProblems(dash map[string]any, uids map[string]string) ([]st
 	}
 	walk("dashboard", dash)
 
-	dsType := func(ref any, fallback string) string {
-		if m, ok := ref.(map[string]any); ok {
-			if uid, _ := m["uid"].(string); uids[uid] != "" {
-				return uids[uid]
-			}
-		}
-		return fallback
-	}
-	var panels func(list []any)
-	panels = func(list []any) {
-		for _, raw := range list {
-			panel, _ := raw.(map[string]any)
-			title, _ := panel["title"].(string)
-			pt := dsType(panel["datasource"], "")
-			targets, _ := panel["targets"].([]any)
-			for _, rt := range targets {
-				target, _ := rt.(map[string]any)
-				expr, _ := target["expr"].(string)
-				queries = append(queries, composeDashboardQuery{"panel " + title, dsType(target["datasource"], pt), expr})
-			}
-			nested, _ := panel["panels"].([]any)
-			panels(nested)
-		}
-	}
-	top, _ := dash["panels"].([]any)
-	panels(top)
+	grafanaEachTarget(dash, uids, func(title string, target map[string]any, dsType string) {
+		expr, _ := target["expr"].(string)
+		queries = append(queries, composeDashboardQuery{"panel " + title, dsType, expr})
+	})
 
 	templating, _ := dash["templating"].(map[string]any)
 	vars, _ := templating["list"].([]any)
@@ -265,7 +243,7 @@ func composeDashboardProblems(dash map[string]any, uids map[string]string) ([]st
 			q = m["query"]
 		}
 		expr, _ := q.(string)
-		queries = append(queries, composeDashboardQuery{fmt.Sprintf("variable %v", v["name"]), dsType(v["datasource"], ""), expr})
+		queries = append(queries, composeDashboardQuery{fmt.Sprintf("variable %v", v["name"]), grafanaDatasourceType(uids, v["datasource"], ""), expr})
 	}
 
 	for _, q := range queries {

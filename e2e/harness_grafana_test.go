@@ -180,38 +180,32 @@ type grafanaPromTarget struct {
 	Instant, Range     bool
 }
 
-// grafanaPromTargets lists the Prometheus queries of the dashboard's panels
-// (nested rows included), given the datasource types by uid.
-func grafanaPromTargets(dash map[string]any, uids map[string]string) []grafanaPromTarget {
-	dsType := func(ref any, fallback string) string {
-		if m, ok := ref.(map[string]any); ok {
-			if uid, _ := m["uid"].(string); uids[uid] != "" {
-				return uids[uid]
-			}
+// grafanaDatasourceType returns the type of the datasource a panel or
+// target refers to ({"uid": ...}, types by uid in uids), or fallback when
+// the reference is absent or its uid unknown.
+func grafanaDatasourceType(uids map[string]string, ref any, fallback string) string {
+	if m, ok := ref.(map[string]any); ok {
+		if uid, _ := m["uid"].(string); uids[uid] != "" {
+			return uids[uid]
 		}
-		return fallback
 	}
-	var out []grafanaPromTarget
+	return fallback
+}
+
+// grafanaEachTarget calls fn with every target of the dashboard's panels
+// (nested rows included), its panel's title and its datasource type: the
+// target's own, else its panel's (types by uid in uids).
+func grafanaEachTarget(dash map[string]any, uids map[string]string, fn func(title string, target map[string]any, dsType string)) {
 	var walk func(list []any)
 	walk = func(list []any) {
 		for _, raw := range list {
 			panel, _ := raw.(map[string]any)
 			title, _ := panel["title"].(string)
-			pt := dsType(panel["datasource"], "")
+			pt := grafanaDatasourceType(uids, panel["datasource"], "")
 			targets, _ := panel["targets"].([]any)
 			for _, rt := range targets {
-				tg, _ := rt.(map[string]any)
-				expr, _ := tg["expr"].(string)
-				if hide, _ := tg["hide"].(bool); hide || expr == "" || dsType(tg["datasource"], pt) != "prometheus" {
-					continue
-				}
-				refID, _ := tg["refId"].(string)
-				instant, _ := tg["instant"].(bool)
-				rng, _ := tg["range"].(bool)
-				if !instant && !rng {
-					rng = true // Grafana's default
-				}
-				out = append(out, grafanaPromTarget{Panel: title, RefID: refID, Expr: expr, Instant: instant, Range: rng})
+				target, _ := rt.(map[string]any)
+				fn(title, target, grafanaDatasourceType(uids, target["datasource"], pt))
 			}
 			nested, _ := panel["panels"].([]any)
 			walk(nested)
@@ -219,6 +213,25 @@ func grafanaPromTargets(dash map[string]any, uids map[string]string) []grafanaPr
 	}
 	top, _ := dash["panels"].([]any)
 	walk(top)
+}
+
+// grafanaPromTargets lists the Prometheus queries of the dashboard's panels
+// (nested rows included), given the datasource types by uid.
+func grafanaPromTargets(dash map[string]any, uids map[string]string) []grafanaPromTarget {
+	var out []grafanaPromTarget
+	grafanaEachTarget(dash, uids, func(title string, tg map[string]any, dsType string) {
+		expr, _ := tg["expr"].(string)
+		if hide, _ := tg["hide"].(bool); hide || expr == "" || dsType != "prometheus" {
+			return
+		}
+		refID, _ := tg["refId"].(string)
+		instant, _ := tg["instant"].(bool)
+		rng, _ := tg["range"].(bool)
+		if !instant && !rng {
+			rng = true // Grafana's default
+		}
+		out = append(out, grafanaPromTarget{Panel: title, RefID: refID, Expr: expr, Instant: instant, Range: rng})
+	})
 	return out
 }
 
@@ -321,19 +334,23 @@ func (p *promServer) queryAt(ctx context.Context, q string, at time.Time) ([]pro
 	return p.instant(ctx, url.Values{"query": {q}, "time": {promTime(at)}})
 }
 
+// promMatrix is a Prometheus API response whose result is a range vector:
+// that of query_range, or of an instant query of a range selector.
+type promMatrix struct {
+	Status string `json:"status"`
+	Error  string `json:"error"`
+	Data   struct {
+		Result []struct {
+			Metric map[string]string `json:"metric"`
+			Values [][2]any          `json:"values"`
+		} `json:"result"`
+	} `json:"data"`
+}
+
 // queryRange runs a range query over [from, to] with the given step.
 func (p *promServer) queryRange(ctx context.Context, q string, from, to time.Time, step time.Duration) ([]promSeries, error) {
 	v := url.Values{"query": {q}, "start": {promTime(from)}, "end": {promTime(to)}, "step": {strconv.FormatFloat(step.Seconds(), 'f', -1, 64)}}
-	var r struct {
-		Status string `json:"status"`
-		Error  string `json:"error"`
-		Data   struct {
-			Result []struct {
-				Metric map[string]string `json:"metric"`
-				Values [][2]any          `json:"values"`
-			} `json:"result"`
-		} `json:"data"`
-	}
+	var r promMatrix
 	if err := getJSON(ctx, p.URL()+"/api/v1/query_range?"+v.Encode(), &r); err != nil {
 		return nil, err
 	}

@@ -128,15 +128,7 @@ func (j *liveJob) wait(t *testing.T, timeout time.Duration) summary {
 // liveSamples returns the raw samples of each series of sel over the last
 // window, oldest first, keyed by component.
 func liveSamples(ctx context.Context, p *promServer, sel string, window time.Duration) (map[string][]float64, error) {
-	var r struct {
-		Status string `json:"status"`
-		Data   struct {
-			Result []struct {
-				Metric map[string]string `json:"metric"`
-				Values [][2]any          `json:"values"`
-			} `json:"result"`
-		} `json:"data"`
-	}
+	var r promMatrix
 	q := fmt.Sprintf("%s[%ds]", sel, int(window.Seconds()))
 	if err := getJSON(ctx, p.URL()+"/api/v1/query?query="+url.QueryEscape(q), &r); err != nil {
 		return nil, err

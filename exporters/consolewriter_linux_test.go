@@ -4,14 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
-
+	"github.com/otelstep/otelstep/internal/ptytest"
 	"github.com/otelstep/otelstep/otelstep"
 )
 
@@ -20,7 +17,7 @@ import (
 // erases the status line (carriage return, erase below) instead of being
 // written into it, and that the status line comes back below it.
 func TestConsoleWriterAboveStatusLine(t *testing.T) {
-	ptm, pts := openPtyPair(t)
+	ptm, pts := ptytest.Open(t)
 	var out syncBuffer
 	go func() { _, _ = io.Copy(&out, ptm) }()
 
@@ -59,31 +56,6 @@ func TestConsoleWriterAboveStatusLine(t *testing.T) {
 	if !strings.Contains(got[i:], "build 0/2 steps") {
 		t.Errorf("the status line was not drawn again below the line")
 	}
-}
-
-// openPtyPair returns both sides of a new pseudo-terminal (Linux's
-// /dev/ptmx), closed at the end of the test.
-func openPtyPair(t *testing.T) (ptm, pts *os.File) {
-	t.Helper()
-	ptm, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
-	if err != nil {
-		t.Skipf("no pseudo-terminal: %v", err)
-	}
-	t.Cleanup(func() { ptm.Close() })
-	fd := int(ptm.Fd())
-	if err := unix.IoctlSetPointerInt(fd, unix.TIOCSPTLCK, 0); err != nil {
-		t.Skipf("unlockpt: %v", err)
-	}
-	n, err := unix.IoctlGetUint32(fd, unix.TIOCGPTN)
-	if err != nil {
-		t.Skipf("ptsname: %v", err)
-	}
-	pts, err = os.OpenFile("/dev/pts/"+strconv.FormatUint(uint64(n), 10), os.O_RDWR|unix.O_NOCTTY, 0)
-	if err != nil {
-		t.Skipf("open pts: %v", err)
-	}
-	t.Cleanup(func() { pts.Close() })
-	return ptm, pts
 }
 
 // waitFor polls cond for up to 10 s.

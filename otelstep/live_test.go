@@ -40,24 +40,13 @@ func newClock(r *otelstep.Run) *clock {
 func series(t *testing.T, rm metricdata.ResourceMetrics, name string) map[string]float64 {
 	t.Helper()
 	out := map[string]float64{}
-	for _, sm := range rm.ScopeMetrics {
-		for _, m := range sm.Metrics {
-			if m.Name != name {
-				continue
-			}
-			g, ok := m.Data.(metricdata.Gauge[float64])
-			if !ok {
-				t.Fatalf("%s is %T, want a float64 Gauge", name, m.Data)
-			}
-			for _, dp := range g.DataPoints {
-				if _, ok := dp.Attributes.Value(otelstep.StepNumberKey); ok {
-					t.Errorf("%s carries a step number: %v", name, dp.Attributes.ToSlice())
-				}
-				run, _ := dp.Attributes.Value(otelstep.RunKey)
-				comp, _ := dp.Attributes.Value(otelstep.ComponentKey)
-				out[run.AsString()+"/"+comp.AsString()] = dp.Value
-			}
+	for _, dp := range gaugePoints[float64](t, rm, name) {
+		if _, ok := dp.Attributes.Value(otelstep.StepNumberKey); ok {
+			t.Errorf("%s carries a step number: %v", name, dp.Attributes.ToSlice())
 		}
+		run, _ := dp.Attributes.Value(otelstep.RunKey)
+		comp, _ := dp.Attributes.Value(otelstep.ComponentKey)
+		out[run.AsString()+"/"+comp.AsString()] = dp.Value
 	}
 	return out
 }

@@ -64,6 +64,22 @@ func (s *sdk) collect(t testing.TB) metricdata.ResourceMetrics {
 func gauge[N int64 | float64](t testing.TB, rm metricdata.ResourceMetrics, name string) map[string]N {
 	t.Helper()
 	out := map[string]N{}
+	for _, dp := range gaugePoints[N](t, rm, name) {
+		run, _ := dp.Attributes.Value(otelstep.RunKey)
+		key := run.AsString()
+		if id, ok := dp.Attributes.Value(otelstep.RunIDKey); ok {
+			key += "/" + id.AsString()
+		}
+		out[key] = dp.Value
+	}
+	return out
+}
+
+// gaugePoints returns the data points of the gauge name, failing when name
+// is not a Gauge of N.
+func gaugePoints[N int64 | float64](t testing.TB, rm metricdata.ResourceMetrics, name string) []metricdata.DataPoint[N] {
+	t.Helper()
+	var out []metricdata.DataPoint[N]
 	for _, sm := range rm.ScopeMetrics {
 		for _, m := range sm.Metrics {
 			if m.Name != name {
@@ -71,16 +87,9 @@ func gauge[N int64 | float64](t testing.TB, rm metricdata.ResourceMetrics, name 
 			}
 			g, ok := m.Data.(metricdata.Gauge[N])
 			if !ok {
-				t.Fatalf("%s is %T, want a Gauge", name, m.Data)
+				t.Fatalf("%s is %T, want a %T", name, m.Data, metricdata.Gauge[N]{})
 			}
-			for _, dp := range g.DataPoints {
-				run, _ := dp.Attributes.Value(otelstep.RunKey)
-				key := run.AsString()
-				if id, ok := dp.Attributes.Value(otelstep.RunIDKey); ok {
-					key += "/" + id.AsString()
-				}
-				out[key] = dp.Value
-			}
+			out = append(out, g.DataPoints...)
 		}
 	}
 	return out

@@ -23,6 +23,20 @@ short=false
 
 step() { printf '\n=== %s\n' "$*"; }
 
+# need cmd why missing: installs Debian's package cmd (for why) when the
+# command is absent and this is root with apt-get; otherwise warns that it
+# is not installed, and what that means (missing).
+need() {
+	command -v "$1" >/dev/null 2>&1 && return 0
+	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+		echo "installing Debian's $1 ($2)"
+		apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$1" >/dev/null
+	else
+		echo "$1 is not installed and this is not root: $3" >&2
+	fi
+}
+
 step "gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [ -n "$unformatted" ]; then
@@ -37,15 +51,7 @@ go vet ./...
 step "prerequisites for the unit tests"
 # tmux gives the console view's tests a real pseudo-terminal
 # (otelstep/console/tty_test.go).
-if ! command -v tmux >/dev/null 2>&1; then
-	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-		echo "installing Debian's tmux (the console view's terminal test)"
-		apt-get update -qq
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends tmux >/dev/null
-	else
-		echo "tmux is not installed and this is not root: the console view's terminal test is skipped" >&2
-	fi
-fi
+need tmux "the console view's terminal test" "the console view's terminal test is skipped"
 
 step "go test -race ./... (unit)"
 go test -race -count=1 ./...
@@ -61,15 +67,7 @@ step "govulncheck (fails when our code calls a vulnerable symbol)"
 scripts/vulncheck.sh
 
 step "prerequisites for the end-to-end suite"
-if ! command -v prometheus >/dev/null 2>&1; then
-	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-		echo "installing Debian's prometheus (the e2e suite runs it on 127.0.0.1)"
-		apt-get update -qq
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
-	else
-		echo "prometheus is not installed and this is not root: the Prometheus leg of the e2e suite cannot run" >&2
-	fi
-fi
+need prometheus "the e2e suite runs it on 127.0.0.1" "the Prometheus leg of the e2e suite cannot run"
 
 step "end-to-end suite (e2e/: real Jaeger v2 and Prometheus on 127.0.0.1)"
 # The first build of Jaeger takes about 6-9 minutes and 2.4 GB; the Go build

@@ -42,15 +42,7 @@ func BenchmarkStepNoView(b *testing.B) {
 	ctx := context.Background()
 	run := otelstep.NewRun("bench", otelstep.WithTotalSteps(b.N), otelstep.WithTracerProvider(tp),
 		otelstep.WithMeterProvider(mp), otelstep.WithLoggerProvider(lp), otelstep.WithLevels("all"))
-	logger := run.Logger("work")
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := range b.N {
-		sctx, s := run.Start(ctx, logger)
-		s.Log(sctx, slog.LevelInfo, "working", "i", i)
-		s.End(nil)
-	}
-	b.StopTimer()
+	timeSteps(b, run)
 	run.End(ctx)
 	_ = tp.Shutdown(ctx)
 	_ = lp.Shutdown(ctx)
@@ -74,19 +66,26 @@ func BenchmarkStep(b *testing.B) {
 			p := newProviders(console.New(&w, console.WithTerminal(mode.term), console.WithWidth(120)))
 			ctx := context.Background()
 			run := otelstep.NewRun("bench", p.opts(otelstep.WithTotalSteps(b.N), otelstep.WithLevels("all"))...)
-			logger := run.Logger("work")
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := range b.N {
-				sctx, s := run.Start(ctx, logger)
-				s.Log(sctx, slog.LevelInfo, "working", "i", i)
-				s.End(nil)
-			}
-			b.StopTimer()
+			timeSteps(b, run)
 			b.ReportMetric(float64(w.bytes.Load())/float64(b.N), "bytes/step")
 			b.ReportMetric(float64(w.writes.Load())/float64(b.N), "writes/step")
 			run.End(ctx)
 			p.shutdown(b)
 		})
 	}
+}
+
+// timeSteps times b.N steps of run, each one message at info: Run.Start, Log,
+// End.
+func timeSteps(b *testing.B, run *otelstep.Run) {
+	ctx := context.Background()
+	logger := run.Logger("work")
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		sctx, s := run.Start(ctx, logger)
+		s.Log(sctx, slog.LevelInfo, "working", "i", i)
+		s.End(nil)
+	}
+	b.StopTimer()
 }

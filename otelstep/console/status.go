@@ -338,16 +338,7 @@ func (rs *runState) current() (string, *compState) {
 // (without bar unless bar).
 func (v *View) appendProgress(b []byte, rs *runState, now time.Time, bar bool) []byte {
 	n, total, frac := rs.numbers()
-	b = appendInt(b, n)
-	if total > 0 {
-		b = append(b, '/')
-		b = appendInt(b, total)
-	}
-	if n == 1 && total <= 0 {
-		b = append(b, " step"...)
-	} else {
-		b = append(b, " steps"...)
-	}
+	b = appendSteps(b, n, total)
 	if frac >= 0 {
 		if bar {
 			b = appendBar(b, frac, 20)
@@ -442,6 +433,20 @@ func appendBar(b []byte, frac float64, width int) []byte {
 	return append(b, ']')
 }
 
+// appendSteps appends "n/total steps", without "/total" when there is no
+// total, and "1 step" for one step of no total.
+func appendSteps(b []byte, n, total int64) []byte {
+	b = appendInt(b, n)
+	if total > 0 {
+		b = append(b, '/')
+		b = appendInt(b, total)
+	}
+	if n == 1 && total <= 0 {
+		return append(b, " step"...)
+	}
+	return append(b, " steps"...)
+}
+
 // appendSummary appends a run's one-line summary: "run: done, 4/4 steps in
 // 85ms, 47.0 steps/s" (or "ended at 2/4 steps", "1 step failed").
 func (v *View) appendSummary(b []byte, rs *runState, now time.Time) []byte {
@@ -459,16 +464,7 @@ func (v *View) appendSummary(b []byte, rs *runState, now time.Time) []byte {
 	default:
 		b = append(b, "done, "...)
 	}
-	b = appendInt(b, n)
-	if total > 0 {
-		b = append(b, '/')
-		b = appendInt(b, total)
-	}
-	if n == 1 && total <= 0 {
-		b = append(b, " step in "...)
-	} else {
-		b = append(b, " steps in "...)
-	}
+	b = append(appendSteps(b, n, total), " in "...)
 	end := now
 	if !rs.last.IsZero() && !(rs.hasActive && rs.active > 0) {
 		end = rs.last // ended: its last line, not the collection that saw it
