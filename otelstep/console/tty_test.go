@@ -44,6 +44,9 @@ var status = regexp.MustCompile(`^ttydemo (\d)/3 steps \[[=> ]{20}\] +(\d+)%`)
 // scroll above it; after exit it is gone and the summary is left.
 func TestTerminal(t *testing.T) {
 	if _, err := exec.LookPath("tmux"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("tmux is not installed: scripts/test.sh installs it, and CI must run this test")
+		}
 		t.Skip("tmux is not installed (scripts/test.sh installs it)")
 	}
 	if testing.Short() {
