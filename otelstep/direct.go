@@ -98,14 +98,10 @@ func directArgs(kvs []attribute.KeyValue, args []any) ([]attribute.KeyValue, boo
 		default:
 			return kvs, false
 		}
-		if len(kvs) == cap(kvs) || a.Key == "" {
+		var ok bool
+		if kvs, ok = appendDirect(kvs, a); !ok {
 			return kvs, false
 		}
-		v, ok := basicValue(a.Value)
-		if !ok {
-			return kvs, false
-		}
-		kvs = append(kvs, attribute.KeyValue{Key: attribute.Key(a.Key), Value: v})
 	}
 	return kvs, true
 }
@@ -113,16 +109,26 @@ func directArgs(kvs []attribute.KeyValue, args []any) ([]attribute.KeyValue, boo
 // directAttrs is directArgs for slog.Attrs.
 func directAttrs(kvs []attribute.KeyValue, attrs []slog.Attr) ([]attribute.KeyValue, bool) {
 	for _, a := range attrs {
-		if len(kvs) == cap(kvs) || a.Key == "" {
+		var ok bool
+		if kvs, ok = appendDirect(kvs, a); !ok {
 			return kvs, false
 		}
-		v, ok := basicValue(a.Value)
-		if !ok {
-			return kvs, false
-		}
-		kvs = append(kvs, attribute.KeyValue{Key: attribute.Key(a.Key), Value: v})
 	}
 	return kvs, true
+}
+
+// appendDirect appends a to kvs, and reports false when there is no room
+// left, its key is empty or its value needs more than the basic
+// conversions.
+func appendDirect(kvs []attribute.KeyValue, a slog.Attr) ([]attribute.KeyValue, bool) {
+	if len(kvs) == cap(kvs) || a.Key == "" {
+		return kvs, false
+	}
+	v, ok := basicValue(a.Value)
+	if !ok {
+		return kvs, false
+	}
+	return append(kvs, attribute.KeyValue{Key: attribute.Key(a.Key), Value: v}), true
 }
 
 // basicValue converts v as otelslog does, for the kinds that need no

@@ -180,10 +180,7 @@ func (r *Run) watch(after time.Duration) {
 
 // mark exports the marker span of the running step s, ending at now.
 func (s *Step) mark(now time.Time) {
-	attrs := s.run.stepAttrs(s.comp, s.n, true)
-	if s.h != nil {
-		attrs = append(attrs, s.h.spanAttrs...) // as on the step span: which of the steps it is
-	}
+	attrs, _ := s.attrs() // as on the step span: which of the steps it is
 	attrs = append(attrs, s.progressAttrs()...)
 	ctx := trace.ContextWithSpan(context.Background(), s.span)
 	_, span := s.run.tracer().Start(ctx, LiveSpanName,

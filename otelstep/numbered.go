@@ -62,33 +62,41 @@ func (r *Run) takeStep(ctx context.Context, logger *slog.Logger) numbered {
 }
 
 // addStepEvent adds the [StepEventName] event of step s to span: the
-// attributes of stepAttrs, then those the step's logger carries from With.
+// attributes of appendStepAttrs, then those the step's logger carries from With.
 func (r *Run) addStepEvent(span trace.Span, s numbered) {
 	if s.h != nil && len(s.h.spanAttrs) > 0 {
-		attrs := append(r.stepAttrs(s.comp, s.n, true), s.h.spanAttrs...)
+		attrs, _ := s.attrs()
 		span.AddEvent(StepEventName, trace.WithAttributes(attrs...))
 		return
 	}
 	var tmp [8]attribute.KeyValue
-	attrs := r.appendStepAttrs(tmp[:0], s.comp, s.n, true)
+	attrs := r.appendStepAttrs(tmp[:0], s.comp, s.n)
 	buf := r.stepBufs.get(len(attrs))
 	copy(buf.kvs, attrs)
 	span.AddEvent(StepEventName, buf.opts[:]...)
 	r.stepBufs.put(buf)
 }
 
-// stepAttrs returns the attributes of step n of comp: run, run id, step
-// number, component and, with total set and the total known, the total.
-func (r *Run) stepAttrs(c *component, n int64, total bool) []attribute.KeyValue {
-	size := len(r.runAttrs) + 3
-	return r.appendStepAttrs(make([]attribute.KeyValue, 0, size), c, n, total)
+// attrs returns the attributes of the step's span, event and marker: those
+// of appendStepAttrs, the first own of them, then those the step's logger carries
+// from With (which of the steps of a component it is), with room for two
+// more (a marker's progress).
+func (s numbered) attrs() (kvs []attribute.KeyValue, own int) {
+	var with []attribute.KeyValue
+	if s.h != nil {
+		with = s.h.spanAttrs
+	}
+	kvs = make([]attribute.KeyValue, 0, len(s.run.runAttrs)+3+len(with)+2)
+	kvs = s.run.appendStepAttrs(kvs, s.comp, s.n)
+	return append(kvs, with...), len(kvs)
 }
 
-// appendStepAttrs appends the attributes of stepAttrs to kvs.
-func (r *Run) appendStepAttrs(kvs []attribute.KeyValue, c *component, n int64, total bool) []attribute.KeyValue {
+// appendStepAttrs appends the attributes of step n of comp to kvs: run, run
+// id, step number, component and, when the total is known, the total.
+func (r *Run) appendStepAttrs(kvs []attribute.KeyValue, c *component, n int64) []attribute.KeyValue {
 	kvs = append(kvs, r.runAttrs...)
 	kvs = append(kvs, StepNumberKey.Int64(n), c.attr)
-	if t := r.totalSteps(); total && t > 0 {
+	if t := r.totalSteps(); t > 0 {
 		kvs = append(kvs, StepsTotalKey.Int(t))
 	}
 	return kvs

@@ -49,10 +49,7 @@ func (r *Run) Start(ctx context.Context, logger *slog.Logger, opts ...StepOption
 	}
 	s := &Step{numbered: r.takeStep(ctx, logger)}
 	sc := newStepConfig(opts)
-	attrs := r.stepAttrs(s.comp, s.n, true)
-	if s.h != nil {
-		attrs = append(attrs, s.h.spanAttrs...)
-	}
+	attrs, own := s.attrs()
 	if !trace.SpanContextFromContext(ctx).IsValid() && r.span != nil {
 		ctx = trace.ContextWithSpan(ctx, r.span)
 	}
@@ -63,13 +60,14 @@ func (r *Run) Start(ctx context.Context, logger *slog.Logger, opts ...StepOption
 	s.start = r.lv.now()
 	ctx, s.span = r.tracer().Start(ctx, "Step "+strconv.FormatInt(s.n, 10)+": "+name,
 		trace.WithAttributes(attrs...), trace.WithTimestamp(s.start))
-	s.emitStartEvent(ctx)
+	s.emitStartEvent(ctx, attrs[:own])
 	r.open(s)
 	return ctx, s
 }
 
-// emitStartEvent writes the log-based event of the step start.
-func (s *Step) emitStartEvent(ctx context.Context) {
+// emitStartEvent writes the log-based event of the step start, with the
+// step's own attributes attrs.
+func (s *Step) emitStartEvent(ctx context.Context, attrs []attribute.KeyValue) {
 	if slog.LevelInfo < s.comp.minLevel() {
 		return
 	}
@@ -84,7 +82,7 @@ func (s *Step) emitStartEvent(ctx context.Context) {
 	rec.SetSeverity(sev)
 	rec.SetSeverityText("INFO")
 	rec.SetBody(attribute.StringValue("Step " + strconv.FormatInt(s.n, 10) + " started: " + s.comp.name))
-	rec.AddAttributes(s.run.stepAttrs(s.comp, s.n, true)...)
+	rec.AddAttributes(attrs...)
 	s.comp.events.Emit(ctx, rec)
 }
 
