@@ -44,6 +44,9 @@ if [ -n "$unformatted" ]; then
 	exit 1
 fi
 
+step "tree guard (no tracked file over 1 MiB, no executable binary)"
+scripts/tree-guard.sh
+
 step "go vet"
 go vet ./...
 (cd e2e && go vet ./...)
