@@ -86,7 +86,7 @@ func BenchmarkSetupStep(b *testing.B) {
 			otelstep.WithLoggerProvider(p.LoggerProvider))
 		logger := run.Logger("parse")
 		benchSpans(b, p.TracerProvider.Tracer("bench"), func(ctx context.Context) {
-			run.StepLogger(ctx, logger)(ctx, slog.LevelInfo, "begin parsing")
+			run.StepLogger(ctx, logger).Log(ctx, slog.LevelInfo, "begin parsing")
 		})
 	})
 	b.Run("baseline", func(b *testing.B) {

@@ -44,7 +44,7 @@ func TestInvalidUTF8Arrives(t *testing.T) {
 	logger := run.Logger("c").With("with\xff", "w\xffv")
 	sctx, span := p.TracerProvider.Tracer("t\xff").Start(ctx, "span\xff",
 		trace.WithAttributes(attribute.String("k\xff", "v\xff"), attribute.StringSlice("ss", []string{"ok", "\xfe"})))
-	run.StepLogger(sctx, logger)(sctx, slog.LevelInfo, "message", "arg", "a\xffb", "nested", []string{"x\xff"})
+	run.StepLogger(sctx, logger).Log(sctx, slog.LevelInfo, "message", "arg", "a\xffb", "nested", []string{"x\xff"})
 
 	// Another library through otelslog, without otelstep.
 	other := otelslog.NewLogger("other", otelslog.WithLoggerProvider(p.LoggerProvider))

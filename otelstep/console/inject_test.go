@@ -43,7 +43,7 @@ func TestInjection(t *testing.T) {
 			logger := run.Logger("comp"+evil).With("with"+evil, "w"+evil)
 			sctx, s := run.Start(ctx, logger)
 			s.Log(sctx, slog.LevelInfo, "msg"+evil, "key"+evil, "val"+evil, slog.Group("grp"+evil, "k", "v"+evil))
-			run.StepLogger(ctx, logger)(ctx, slog.LevelWarn, "msg2"+evil)
+			run.StepLogger(ctx, logger).Log(ctx, slog.LevelWarn, "msg2"+evil)
 			eventually(t, "a progress line or status row", func() bool { return strings.Contains(buf.String(), "1/3 steps") })
 			s.End(errors.New("err" + evil))
 

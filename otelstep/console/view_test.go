@@ -60,7 +60,7 @@ func TestLines(t *testing.T) {
 	s.Log(sctx, slog.LevelInfo, "begin parsing", "file", "main go", "lines", 16)
 	s.End(nil)
 
-	run.StepLogger(ctx, run.Logger("check"))(ctx, slog.LevelWarn, "slow", slog.Group("g", "a", 1))
+	run.StepLogger(ctx, run.Logger("check")).Log(ctx, slog.LevelWarn, "slow", slog.Group("g", "a", 1))
 
 	sctx, s = run.Start(ctx, run.Logger("gen"))
 	s.Log(sctx, slog.LevelDebug, "emitting")
@@ -97,16 +97,16 @@ func TestRunTags(t *testing.T) {
 	ctx := context.Background()
 	a := otelstep.NewRun("job", p.opts(otelstep.WithRunID("a1"))...)
 	b := otelstep.NewRun("job", p.opts(otelstep.WithRunID("b2"))...)
-	a.StepLogger(ctx, a.Logger("x"))(ctx, slog.LevelInfo, "one")
-	b.StepLogger(ctx, b.Logger("x"))(ctx, slog.LevelInfo, "two")
-	a.StepLogger(ctx, a.Logger("x"))(ctx, slog.LevelInfo, "three")
+	a.StepLogger(ctx, a.Logger("x")).Log(ctx, slog.LevelInfo, "one")
+	b.StepLogger(ctx, b.Logger("x")).Log(ctx, slog.LevelInfo, "two")
+	a.StepLogger(ctx, a.Logger("x")).Log(ctx, slog.LevelInfo, "three")
 
 	tp := p.tp.Tracer("t")
 	c1, s1 := tp.Start(ctx, "req")
 	c2, s2 := tp.Start(ctx, "req")
 	c := otelstep.NewRun("solo", p.opts()...)
 	_ = c1
-	c.StepLogger(c2, c.Logger("y"))(c2, slog.LevelInfo, "four")
+	c.StepLogger(c2, c.Logger("y")).Log(c2, slog.LevelInfo, "four")
 	s1.End()
 	s2.End()
 	a.End(ctx)
@@ -300,7 +300,7 @@ func TestNoColor(t *testing.T) {
 		p := newProviders(console.New(&buf, console.WithTerminal(true)))
 		ctx := context.Background()
 		run := otelstep.NewRun("r", p.opts()...)
-		run.StepLogger(ctx, run.Logger("c"))(ctx, slog.LevelWarn, "careful")
+		run.StepLogger(ctx, run.Logger("c")).Log(ctx, slog.LevelWarn, "careful")
 		run.End(ctx)
 		p.shutdown(t)
 		if colored := strings.Contains(buf.String(), "\x1b[33mWARN"); colored != (noColor == "") {
