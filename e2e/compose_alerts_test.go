@@ -23,7 +23,8 @@ const composeAlertsFile = "otelstep-alerts.yml"
 // composeAlertsTestFile holds the promtool unit tests of composeAlertsFile.
 const composeAlertsTestFile = "otelstep-alerts.test.yml"
 
-// composeAlertNames are the alerts the README's "Watching a long job" names.
+// composeAlertNames are the alerts docs/watching.md's "Watching a long job"
+// names.
 var composeAlertNames = []string{"OtelstepStepRunningLong", "OtelstepRunStalled"}
 
 // composeRuleGroups is the part of a Prometheus rule file these tests read.
@@ -149,19 +150,19 @@ func TestComposeAlertRules(t *testing.T) {
 		}
 	}
 
-	// The README's "Watching a long job" documents every alert.
-	readme, err := os.ReadFile(filepath.Join(composeRepoRoot(t), "README.md"))
+	// docs/watching.md's "Watching a long job" documents every alert.
+	doc, err := os.ReadFile(filepath.Join(composeRepoRoot(t), "docs", "watching.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, section, ok := strings.Cut(string(readme), "\n## Watching a long job\n")
+	_, section, ok := strings.Cut(string(doc), "\n## Watching a long job\n")
 	section, _, _ = strings.Cut(section, "\n## ")
 	if !ok {
-		t.Fatal(`README.md has no section "Watching a long job"`)
+		t.Fatal(`docs/watching.md has no section "Watching a long job"`)
 	}
 	for _, a := range alerts {
 		if !strings.Contains(section, "`"+a+"`") {
-			t.Errorf("README.md, Watching a long job: alert %s is not documented", a)
+			t.Errorf("docs/watching.md, Watching a long job: alert %s is not documented", a)
 		}
 	}
 }

@@ -277,7 +277,7 @@ func composeLoadDashboard(t testing.TB) map[string]any {
 
 // TestComposeDashboard checks the otelstep dashboard: fixed uid, provisioned
 // datasources only, contract metric names only, and one panel for each view
-// the README promises.
+// docs/watching.md promises.
 func TestComposeDashboard(t *testing.T) {
 	uids := composeProvisionedDatasources(t)
 	dash := composeLoadDashboard(t)

@@ -1,6 +1,6 @@
 package e2e
 
-// Watching a long job (README, "Watching a long job"): while a demo step
+// Watching a long job (docs/watching.md, "Watching a long job"): while a demo step
 // runs, Prometheus shows its age growing and the run's time left, and Jaeger
 // finds the running step through its marker span; afterwards the trace holds
 // each step once under its name. The dashboard's queries then run against
@@ -25,7 +25,7 @@ import (
 )
 
 // liveMarkerName is the name of the marker span of a running step
-// (otelstep.LiveSpanName), as the README and the dashboard's Jaeger links
+// (otelstep.LiveSpanName), as docs/watching.md and the dashboard's Jaeger links
 // name it.
 const liveMarkerName = "otelstep.step.running"
 
@@ -200,8 +200,8 @@ func findRunningStep(ctx context.Context, j *jaegerStack, service string) (liveM
 	return liveMarker{}, fmt.Errorf("no %s span of a step still running among %d traces of %s", liveMarkerName, len(r.Data), service)
 }
 
-// TestLiveWatch runs the demo slowly and watches it the way the README's
-// "Watching a long job" does, through the real Jaeger and Prometheus:
+// TestLiveWatch runs the demo slowly and watches it the way
+// docs/watching.md's "Watching a long job" does, through the real Jaeger and Prometheus:
 //
 //   - while a step runs, otelstep_step_elapsed_seconds grows over at least
 //     three metric exports with no call from the job, and
