@@ -8,12 +8,12 @@ import (
 	"strings"
 	"time"
 
-	"go.opentelemetry.io/otel/attribute"
 	otellog "go.opentelemetry.io/otel/log"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/otelstep/otelstep/otelstep"
+	"github.com/otelstep/otelstep/otelstep/internal/contract"
 )
 
 // runKey identifies a run's series: its name and id.
@@ -170,42 +170,56 @@ func (v *View) update(rm *metricdata.ResourceMetrics, now time.Time) {
 			cs.open, cs.elapsed = false, 0
 		}
 	}
-	for _, sm := range rm.ScopeMetrics {
-		if sm.Scope.Name != otelstep.ScopeName {
+	ended := make(map[*runState][2]int64)
+	for p := range contract.Points(rm) {
+		if p.Run == "" || math.IsNaN(p.Value) {
 			continue
 		}
-		for _, m := range sm.Metrics {
-			v.updateMetric(m, now)
+		rs := v.run(runKey{p.Run, p.RunID}, now)
+		rs.seen = now
+		switch p.Metric {
+		case otelstep.StepsMetricName:
+			rs.steps = max(int64(p.Value), 0)
+		case otelstep.ProgressMetricName:
+			rs.ratio, rs.hasRatio = clamp01(p.Value), true
+		case otelstep.RemainingMetricName:
+			if v := max(p.Value, 0); !rs.hasRemaining || v != rs.remaining {
+				rs.remaining, rs.remainingAt = v, now
+			}
+			rs.hasRemaining = true
+		case otelstep.StepProgressMetricName:
+			cs := rs.comp(p.Component)
+			cs.progress, cs.hasProgress = clamp01(p.Value), true
+		case otelstep.ElapsedMetricName:
+			cs := rs.comp(p.Component)
+			cs.elapsed, cs.open = max(p.Value, 0), true
+			rs.hasElapsed = true
+		case otelstep.ActiveRunsMetricName:
+			if rs.done && p.Value > 0 {
+				rs.reset(now) // the same name (and id) runs again: a new run
+			}
+			rs.active, rs.hasActive = int64(p.Value), true
+			if p.Value > 1 {
+				v.multiple = true // two runs of one name and id
+			}
+		case otelstep.DurationMetricName:
+			c := ended[rs]
+			c[0] += int64(p.Count)
+			if p.Result == contract.ResultError {
+				c[1] += int64(p.Count)
+			}
+			ended[rs] = c
 		}
+	}
+	for rs, c := range ended {
+		rs.ended, rs.failed = c[0], c[1]
 	}
 	for _, rs := range v.runs {
 		rs.busy, rs.prevSteps = rs.steps-rs.prevSteps, rs.steps
 	}
 }
 
-// series returns the run (and component) of a data point's attributes; ok
-// is false when it names no run.
-func (v *View) series(set attribute.Set, now time.Time) (rs *runState, comp string, ok bool) {
-	var k runKey
-	for it := set.Iter(); it.Next(); {
-		kv := it.Attribute()
-		switch kv.Key {
-		case otelstep.RunKey:
-			k.run = kv.Value.Emit()
-		case otelstep.RunIDKey:
-			k.id = kv.Value.Emit()
-		case otelstep.ComponentKey:
-			comp = kv.Value.Emit()
-		}
-	}
-	if k.run == "" {
-		return nil, "", false
-	}
-	rs = v.run(k, now)
-	rs.seen = now
-	return rs, comp, true
-}
-
+// comp returns the state of the run's component name, made when new.
 func (rs *runState) comp(name string) *compState {
 	cs := rs.comps[name]
 	if cs == nil {
@@ -213,80 +227,6 @@ func (rs *runState) comp(name string) *compState {
 		rs.comps[name] = cs
 	}
 	return cs
-}
-
-// updateMetric reads one of otelstep's metrics. Called with mu held.
-func (v *View) updateMetric(m metricdata.Metrics, now time.Time) {
-	switch d := m.Data.(type) {
-	case metricdata.Gauge[int64]:
-		if m.Name != otelstep.StepsMetricName {
-			return
-		}
-		for _, p := range d.DataPoints {
-			if rs, _, ok := v.series(p.Attributes, now); ok {
-				rs.steps = max(p.Value, 0)
-			}
-		}
-	case metricdata.Gauge[float64]:
-		for _, p := range d.DataPoints {
-			rs, comp, ok := v.series(p.Attributes, now)
-			if !ok || math.IsNaN(p.Value) {
-				continue
-			}
-			switch m.Name {
-			case otelstep.ProgressMetricName:
-				rs.ratio, rs.hasRatio = clamp01(p.Value), true
-			case otelstep.RemainingMetricName:
-				if v := max(p.Value, 0); !rs.hasRemaining || v != rs.remaining {
-					rs.remaining, rs.remainingAt = v, now
-				}
-				rs.hasRemaining = true
-			case otelstep.StepProgressMetricName:
-				cs := rs.comp(comp)
-				cs.progress, cs.hasProgress = clamp01(p.Value), true
-			case otelstep.ElapsedMetricName:
-				cs := rs.comp(comp)
-				cs.elapsed, cs.open = max(p.Value, 0), true
-				rs.hasElapsed = true
-			}
-		}
-	case metricdata.Sum[int64]:
-		if m.Name != otelstep.ActiveRunsMetricName {
-			return
-		}
-		for _, p := range d.DataPoints {
-			if rs, _, ok := v.series(p.Attributes, now); ok {
-				if rs.done && p.Value > 0 {
-					rs.reset(now) // the same name (and id) runs again: a new run
-				}
-				rs.seen = now
-				rs.active, rs.hasActive = p.Value, true
-				if p.Value > 1 {
-					v.multiple = true // two runs of one name and id
-				}
-			}
-		}
-	case metricdata.Histogram[float64]:
-		if m.Name != otelstep.DurationMetricName {
-			return
-		}
-		counts := make(map[*runState][2]int64)
-		for _, p := range d.DataPoints {
-			rs, _, ok := v.series(p.Attributes, now)
-			if !ok {
-				continue
-			}
-			c := counts[rs]
-			c[0] += int64(p.Count)
-			if r, _ := p.Attributes.Value(otelstep.StepResultKey); r.Emit() == "error" {
-				c[1] += int64(p.Count)
-			}
-			counts[rs] = c
-		}
-		for rs, c := range counts {
-			rs.ended, rs.failed = c[0], c[1]
-		}
-	}
 }
 
 func clamp01(f float64) float64 { return min(max(f, 0), 1) }
