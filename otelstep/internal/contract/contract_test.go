@@ -82,4 +82,3 @@ func TestDecode(t *testing.T) {
 		}
 	}
 }
-
