@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -13,6 +14,15 @@ import (
 
 	"github.com/otelstep/otelstep/otelstep"
 	"github.com/otelstep/otelstep/otelstep/internal/contract"
+)
+
+// The exception attributes the SDK derives from a record's error (otelslog
+// takes an error argument out of the attributes, its key with it): a line
+// shows the message as err="…", unless an attribute of the record says the
+// same text (under the key the program gave it).
+const (
+	exceptionMessage = attribute.Key("exception.message")
+	exceptionType    = attribute.Key("exception.type")
 )
 
 // isSource reports whether k is a code.* source location attribute, which
@@ -57,15 +67,28 @@ func (v *View) appendRecord(b []byte, r *sdklog.Record) []byte {
 	if t.IsZero() {
 		t = r.ObservedTimestamp()
 	}
-	tail := v.tail[:0]
+	tail, strs, errMsg := v.tail[:0], v.strs[:0], ""
 	kind, c := contract.Record(r, func(kv attribute.KeyValue) {
-		if !isSource(kv.Key) {
+		switch {
+		case isSource(kv.Key), kv.Key == exceptionType:
+		case kv.Key == exceptionMessage:
+			errMsg = kv.Value.Emit()
+		default:
+			if kv.Value.Type() == attribute.STRING {
+				strs = append(strs, kv.Value.AsString())
+			}
 			tail = appendAttr(tail, string(kv.Key), kv.Value)
 		}
 	})
-	v.tail = tail
+	if errMsg != "" && !slices.Contains(strs, errMsg) {
+		tail = appendAttr(tail, "err", attribute.StringValue(errMsg))
+	}
+	v.tail, v.strs = tail, strs
 	tag := v.observe(&c, r.TraceID(), t, t)
 	if kind == contract.StepStart {
+		if c.Label != "" {
+			v.run(runKey{c.Run, c.RunID}, t).setLabel(c.Component, c.Label)
+		}
 		return b
 	}
 	comp := c.Component
