@@ -14,10 +14,20 @@ import (
 // (plain) and its summary.
 
 // numbers returns the run's done count, total (0: unknown) and fraction
-// done (-1: unknown).
-// TODO(merge): from otelstep.run.finished and .planned once the core
-// records them; until then n is derived from the ratio.
+// done (-1: unknown): the finished steps and the total as the run reports
+// them (otelstep.run.finished and otelstep.run.planned), never re-derived.
+// Without a total the count is of the steps taken (otelstep.run.steps).
 func (rs *runState) numbers() (n, total int64, frac float64) {
+	if rs.hasFinished {
+		n, total, frac = rs.finished, rs.planned, -1
+		if total > 0 {
+			frac = clamp01(float64(n) / float64(total))
+		}
+		return n, total, frac
+	}
+	// TODO(merge): the core records otelstep.run.finished wherever it
+	// records otelstep.run.progress; then the only case left here is a run
+	// with no total, and this ratio × total guess goes.
 	n, total, frac = rs.steps, rs.total, -1
 	if total > 0 {
 		if rs.hasRatio {

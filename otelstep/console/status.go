@@ -34,6 +34,9 @@ type runState struct {
 
 	// from the last collection
 	steps        int64
+	finished     int64 // otelstep.run.finished
+	hasFinished  bool
+	planned      int64 // otelstep.run.planned; 0: unknown
 	ratio        float64
 	hasRatio     bool
 	remaining    float64
@@ -179,6 +182,10 @@ func (v *View) update(rm *metricdata.ResourceMetrics, now time.Time) {
 		switch p.Metric {
 		case otelstep.StepsMetricName:
 			rs.steps = max(int64(p.Value), 0)
+		case contract.FinishedMetricName:
+			rs.finished, rs.hasFinished = max(int64(p.Value), 0), true
+		case contract.PlannedMetricName:
+			rs.planned = max(int64(p.Value), 0)
 		case otelstep.ProgressMetricName:
 			rs.ratio, rs.hasRatio = clamp01(p.Value), true
 		case otelstep.RemainingMetricName:

@@ -18,6 +18,7 @@ import (
 
 	"github.com/otelstep/otelstep/otelstep"
 	"github.com/otelstep/otelstep/otelstep/console"
+	"github.com/otelstep/otelstep/otelstep/internal/contract"
 )
 
 const clock = `\d\d:\d\d:\d\d\.\d{3} `
@@ -564,4 +565,34 @@ func TestLabelInStatus(t *testing.T) {
 	s.End(nil)
 	run.End(ctx)
 	p.shutdown(t)
+}
+
+// TestSummaryFromTheRunsNumbers records the gauges a run reports at End by
+// hand (finished 2, planned 5, while its lines said a total of 3 and 3
+// steps were taken): the summary says 2/5, the run's own numbers.
+func TestSummaryFromTheRunsNumbers(t *testing.T) {
+	t.Parallel()
+	var buf syncBuffer
+	p := newProviders(console.New(&buf, console.WithTerminal(false)))
+	ctx := context.Background()
+	m := p.mp.Meter(otelstep.ScopeName)
+	run := metric.WithAttributes(otelstep.RunKey.String("mig"))
+	steps, _ := m.Int64Gauge(otelstep.StepsMetricName)
+	ratio, _ := m.Float64Gauge(otelstep.ProgressMetricName)
+	finished, _ := m.Int64Gauge(contract.FinishedMetricName)
+	planned, _ := m.Int64Gauge(contract.PlannedMetricName)
+	active, _ := m.Int64UpDownCounter(otelstep.ActiveRunsMetricName)
+	active.Add(ctx, 1, run)
+	_, sp := p.tp.Tracer("t").Start(ctx, "Step 3: c")
+	sp.SetAttributes(otelstep.RunKey.String("mig"), otelstep.StepNumberKey.Int(3), otelstep.StepsTotalKey.Int(3), otelstep.ComponentKey.String("c"))
+	sp.End()
+	steps.Record(ctx, 3, run)
+	ratio.Record(ctx, 1.0/3, run)
+	finished.Record(ctx, 2, run)
+	planned.Record(ctx, 5, run)
+	active.Add(ctx, -1, run)
+	p.shutdown(t)
+	if got := buf.String(); !strings.Contains(got, "mig: ended at 2/5 steps in ") {
+		t.Errorf("summary is not 2/5:\n%s", got)
+	}
 }
