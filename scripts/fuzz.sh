@@ -23,6 +23,7 @@ targets=(
 	"./exporters FuzzEnvPlan"
 	"./exporters FuzzSetupEnv"
 	"./otelstep/console FuzzLine"
+	"./otelstep/console FuzzStatusRow"
 )
 
 for t in "${targets[@]}"; do

@@ -2,31 +2,22 @@ package console
 
 import (
 	"strconv"
+	"unicode"
 	"unicode/utf8"
 )
 
 const hexDigits = "0123456789abcdef"
 
-// needsEscape reports whether r cannot be printed as it is: C0 and C1
-// control characters (newlines, ESC, CSI), DEL, the Unicode line and
-// paragraph separators, and the bidirectional overrides and isolates that
-// reorder what a terminal shows.
+// needsEscape reports whether r is shown escaped: every rune of category
+// Cc or Cf (controls, zero-width and format characters, tag characters),
+// every bidirectional control, and every rune that does not print
+// (unicode.IsPrint: separators other than ' ', private use, unassigned).
 func needsEscape(r rune) bool {
-	switch {
-	case r < 0x20, r == 0x7f:
-		return true
-	case r >= 0x80 && r <= 0x9f:
-		return true
-	case r == 0x2028, r == 0x2029:
-		return true
-	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
-		return true
-	}
-	return false
+	return !unicode.IsPrint(r) || unicode.In(r, unicode.Cc, unicode.Cf, unicode.Bidi_Control)
 }
 
-// appendEscaped appends s with every character that [needsEscape] escaped
-// the way strconv.Quote does (\n, \t, \x1b, \u2028) and invalid UTF-8 as
+// appendEscaped appends s with every rune that [needsEscape] escaped the
+// way strconv.Quote does (\n, \t, \x1b, \u200b, \U000e0041) and invalid UTF-8 as
 // U+FFFD. Nothing appended can move the cursor or start a new line. With
 // quoted, it also escapes '"' and '\\' (the inside of a quoted value).
 func appendEscaped(b []byte, s string, quoted bool) []byte {
@@ -55,12 +46,21 @@ func appendEscaped(b []byte, s string, quoted bool) []byte {
 			b = append(b, `\t`...)
 		case r < 0x100:
 			b = append(b, '\\', 'x', hexDigits[r>>4], hexDigits[r&0xf])
-		default:
+		case r < 0x10000:
 			b = append(b, `\u`...)
-			for shift := 12; shift >= 0; shift -= 4 {
-				b = append(b, hexDigits[(r>>uint(shift))&0xf])
-			}
+			b = appendHex(b, r, 4)
+		default:
+			b = append(b, `\U`...)
+			b = appendHex(b, r, 8)
 		}
+	}
+	return b
+}
+
+// appendHex appends r in n hex digits.
+func appendHex(b []byte, r rune, n int) []byte {
+	for shift := 4 * (n - 1); shift >= 0; shift -= 4 {
+		b = append(b, hexDigits[(r>>uint(shift))&0xf])
 	}
 	return b
 }

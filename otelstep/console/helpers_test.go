@@ -15,7 +15,7 @@ import (
 )
 
 // providers are real SDK providers wired to a view as exporters.Setup wires
-// them: simple processors and the view's reader.
+// them: simple processors and the view's reader (and more readers).
 type providers struct {
 	view *console.View
 	tp   *sdktrace.TracerProvider
@@ -23,11 +23,15 @@ type providers struct {
 	lp   *sdklog.LoggerProvider
 }
 
-func newProviders(v *console.View) *providers {
+func newProviders(v *console.View, more ...sdkmetric.Reader) *providers {
+	opts := []sdkmetric.Option{sdkmetric.WithReader(v.MetricReader())}
+	for _, r := range more {
+		opts = append(opts, sdkmetric.WithReader(r))
+	}
 	return &providers{
 		view: v,
 		tp:   sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sdktrace.NewSimpleSpanProcessor(v.SpanExporter()))),
-		mp:   sdkmetric.NewMeterProvider(sdkmetric.WithReader(v.MetricReader())),
+		mp:   sdkmetric.NewMeterProvider(opts...),
 		lp:   sdklog.NewLoggerProvider(sdklog.WithProcessor(sdklog.NewSimpleProcessor(v.LogExporter()))),
 	}
 }

@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -12,39 +13,27 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/otelstep/otelstep/otelstep"
+	"github.com/otelstep/otelstep/otelstep/internal/contract"
 )
 
-// contract holds the contract attributes of a record or span.
-type contract struct {
-	run, id, comp string
-	num, total    int64
-	result        string
-	hasNum        bool
-}
+// The exception attributes the SDK derives from a record's error (otelslog
+// takes an error argument out of the attributes, its key with it): a line
+// shows the message as err="…", unless an attribute of the record says the
+// same text (under the key the program gave it).
+const (
+	exceptionMessage = attribute.Key("exception.message")
+	exceptionType    = attribute.Key("exception.type")
+)
 
-// take records kv in c when it is a contract attribute, and reports whether
-// it was one (or a code.* attribute), that is not to be printed.
-func (c *contract) take(kv attribute.KeyValue) bool {
-	switch kv.Key {
-	case otelstep.RunKey:
-		c.run = kv.Value.Emit()
-	case otelstep.RunIDKey:
-		c.id = kv.Value.Emit()
-	case otelstep.ComponentKey:
-		c.comp = kv.Value.Emit()
-	case otelstep.StepNumberKey:
-		c.num, c.hasNum = kv.Value.AsInt64(), kv.Value.Type() == attribute.INT64
-	case otelstep.StepsTotalKey:
-		c.total = kv.Value.AsInt64()
-	case otelstep.StepResultKey:
-		c.result = kv.Value.Emit()
-	case otelstep.StepDoneKey, otelstep.StepTotalKey,
-		"code.file.path", "code.line.number", "code.function.name", "code.column.number",
+// isSource reports whether k is a code.* source location attribute, which
+// lines do not repeat.
+func isSource(k attribute.Key) bool {
+	switch k {
+	case "code.file.path", "code.line.number", "code.function.name", "code.column.number",
 		"code.filepath", "code.lineno", "code.function", "code.namespace":
-	default:
-		return false
+		return true
 	}
-	return true
+	return false
 }
 
 // logExporter writes one line per log record.
@@ -78,20 +67,31 @@ func (v *View) appendRecord(b []byte, r *sdklog.Record) []byte {
 	if t.IsZero() {
 		t = r.ObservedTimestamp()
 	}
-	var c contract
-	tail := v.tail[:0]
-	r.WalkAttributes(func(kv attribute.KeyValue) bool {
-		if !c.take(kv) {
+	tail, strs, errMsg := v.tail[:0], v.strs[:0], ""
+	kind, c := contract.Record(r, func(kv attribute.KeyValue) {
+		switch {
+		case isSource(kv.Key), kv.Key == exceptionType:
+		case kv.Key == exceptionMessage:
+			errMsg = kv.Value.Emit()
+		default:
+			if kv.Value.Type() == attribute.STRING {
+				strs = append(strs, kv.Value.AsString())
+			}
 			tail = appendAttr(tail, string(kv.Key), kv.Value)
 		}
-		return true
 	})
-	v.tail = tail
+	if errMsg != "" && !slices.Contains(strs, errMsg) {
+		tail = appendAttr(tail, "err", attribute.StringValue(errMsg))
+	}
+	v.tail, v.strs = tail, strs
 	tag := v.observe(&c, r.TraceID(), t, t)
-	if r.EventName() == otelstep.StepEventName && c.run != "" {
+	if kind == contract.StepStart {
+		if c.Label != "" {
+			v.run(runKey{c.Run, c.RunID}, t).setLabel(c.Component, c.Label)
+		}
 		return b
 	}
-	comp := c.comp
+	comp := c.Component
 	if comp == "" {
 		comp = r.InstrumentationScope().Name
 	}
@@ -188,42 +188,42 @@ func appendAttr(b []byte, key string, val attribute.Value) []byte {
 // metrics), or lines of two traces that name no run. The tag is the run id, else the first 8 hex digits of the
 // trace id, else the run name. t and end are the times the line covers.
 // Called with mu held.
-func (v *View) observe(c *contract, tid trace.TraceID, t, end time.Time) string {
-	if c.run != "" {
-		k := runKey{c.run, c.id}
+func (v *View) observe(c *contract.Attrs, tid trace.TraceID, t, end time.Time) string {
+	if c.Run != "" {
+		k := runKey{c.Run, c.RunID}
 		if !v.haveRun {
 			v.seenRun, v.haveRun = k, true
 		} else if k != v.seenRun {
 			v.multiple = true
 		}
 		rs := v.run(k, t)
-		if rs.done && c.hasNum && c.num <= rs.maxNum {
+		if rs.done && c.Step > 0 && c.Step <= rs.maxNum {
 			// Numbering starts again: a new run of the same name and id.
 			rs.reset(t)
 		}
-		if c.hasNum && c.num > rs.maxNum {
-			rs.maxNum = c.num
+		if c.Step > rs.maxNum {
+			rs.maxNum = c.Step
 		}
-		if c.hasNum && tid.IsValid() {
+		if c.Step > 0 && tid.IsValid() {
 			// One step number of one run in two traces: two runs of one
 			// name and id (a span-less run's steps are traces of their own,
 			// but each number is one step).
 			if rs.stepTraces == nil || len(rs.stepTraces) >= 256 {
 				rs.stepTraces = make(map[int64]trace.TraceID)
 			}
-			if seen, ok := rs.stepTraces[c.num]; ok && seen != tid {
+			if seen, ok := rs.stepTraces[c.Step]; ok && seen != tid {
 				v.multiple = true
 			}
-			rs.stepTraces[c.num] = tid
+			rs.stepTraces[c.Step] = tid
 		}
 		if end.After(rs.last) {
 			rs.last = end
 		}
-		if c.total > 0 {
-			rs.total = c.total
+		if c.Total > 0 {
+			rs.total = c.Total
 		}
-		if c.comp != "" {
-			rs.lastComp = c.comp
+		if c.Component != "" {
+			rs.lastComp = c.Component
 		}
 	} else if tid.IsValid() {
 		// A span-less run's steps are traces of their own: only lines
@@ -237,12 +237,12 @@ func (v *View) observe(c *contract, tid trace.TraceID, t, end time.Time) string 
 	switch {
 	case !v.multiple:
 		return ""
-	case c.id != "":
-		return c.id
+	case c.RunID != "":
+		return c.RunID
 	case tid.IsValid():
 		return tid.String()[:8]
 	}
-	return c.run
+	return c.Run
 }
 
 // spanExporter writes one line per ended span.
@@ -255,9 +255,6 @@ func (x spanExporter) ExportSpans(_ context.Context, spans []sdktrace.ReadOnlySp
 	defer v.mu.Unlock()
 	b := v.buf[:0]
 	for _, s := range spans {
-		if s.Name() == otelstep.LiveSpanName || s.Name() == otelstep.LiveRunSpanName {
-			continue // a running step's or run's marker, for trace backends: the status line shows it
-		}
 		b = v.appendSpan(b, s)
 	}
 	v.buf = b
@@ -275,9 +272,9 @@ func (spanExporter) Shutdown(context.Context) error { return nil }
 // summary line), after one line per event no log line repeats. Called with mu
 // held.
 func (v *View) appendSpan(b []byte, s sdktrace.ReadOnlySpan) []byte {
-	var c contract
-	for _, kv := range s.Attributes() {
-		c.take(kv)
+	kind, c := contract.Span(s)
+	if kind == contract.MarkerSpan {
+		return b // a running step's or run's marker, for trace backends: the status line shows it
 	}
 	tag := v.observe(&c, s.SpanContext().TraceID(), s.StartTime(), s.EndTime())
 	st := s.Status()
@@ -287,27 +284,23 @@ func (v *View) appendSpan(b []byte, s sdktrace.ReadOnlySpan) []byte {
 	switch {
 	case failed:
 		level, sev = "ERROR", otellog.SeverityError
-	case c.result == "abandoned":
+	case c.Result == contract.ResultAbandoned:
 		level, sev = "WARN", otellog.SeverityWarn
 	}
-	isStep := c.hasNum && c.comp != ""
+	isStep := kind == contract.StepSpan
 	// The step events tell the run's total also when no line did (the
 	// steps of a StepLogger, whose events are on the run's span).
 	for _, ev := range s.Events() {
-		if ev.Name == otelstep.StepEventName {
-			var ec contract
-			for _, kv := range ev.Attributes {
-				ec.take(kv)
-			}
+		if ek, ec := contract.Event(ev, nil); ek == contract.StepEvent {
 			v.observe(&ec, s.SpanContext().TraceID(), ev.Time, ev.Time)
 		}
 	}
-	if !isStep && c.run != "" && !failed && v.reader != nil {
+	if kind == contract.RunSpan && !failed && v.reader != nil {
 		return b // a run's span: its summary line will say it (the metrics are here)
 	}
 	name := s.Name()
 	if isStep {
-		name = c.comp
+		name = c.Component
 	}
 	for _, ev := range s.Events() {
 		switch {
@@ -324,8 +317,8 @@ func (v *View) appendSpan(b []byte, s sdktrace.ReadOnlySpan) []byte {
 	switch {
 	case isStep:
 		b = append(b, "Step "...)
-		b = appendInt(b, c.num)
-	case c.run != "":
+		b = appendInt(b, c.Step)
+	case kind == contract.RunSpan:
 		b = append(b, "run"...)
 	default:
 		b = append(b, "span"...)
@@ -333,7 +326,7 @@ func (v *View) appendSpan(b []byte, s sdktrace.ReadOnlySpan) []byte {
 	switch {
 	case failed:
 		b = append(b, " failed after "...)
-	case c.result == "abandoned":
+	case c.Result == contract.ResultAbandoned:
 		b = append(b, " abandoned after "...)
 	case isStep:
 		b = append(b, " done in "...)
@@ -352,31 +345,22 @@ func (v *View) appendSpan(b []byte, s sdktrace.ReadOnlySpan) []byte {
 // appendEvent appends "name: event NAME k=v ..." (an otelstep.log event as
 // its message, when no log line said it).
 func (v *View) appendEvent(b []byte, span, tag string, ev sdktrace.Event) []byte {
-	var c contract
-	var msg, level string
 	tail := v.tail[:0]
-	for _, kv := range ev.Attributes {
-		switch {
-		case ev.Name == otelstep.LogEventName && kv.Key == otelstep.MessageKey:
-			msg = kv.Value.Emit()
-		case ev.Name == otelstep.LogEventName && kv.Key == otelstep.SeverityKey:
-			level = kv.Value.Emit()
-		case c.take(kv):
-		default:
-			tail = appendAttr(tail, string(kv.Key), kv.Value)
-		}
-	}
+	kind, c := contract.Event(ev, func(kv attribute.KeyValue) {
+		tail = appendAttr(tail, string(kv.Key), kv.Value)
+	})
 	v.tail = tail
-	if ev.Name == otelstep.LogEventName {
+	if kind == contract.LogEvent {
+		level := c.Severity
 		if level == "" {
 			level = "INFO"
 		}
-		comp := c.comp
+		comp := c.Component
 		if comp == "" {
 			comp = span
 		}
 		b = v.appendPrefix(b, ev.Time, level, levelSeverity(level), tag, comp)
-		b = appendEscaped(b, msg, false)
+		b = appendEscaped(b, c.Message, false)
 	} else {
 		b = v.appendPrefix(b, ev.Time, "INFO", otellog.SeverityInfo, tag, span)
 		b = append(b, "event "...)

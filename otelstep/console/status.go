@@ -3,17 +3,14 @@ package console
 import (
 	"context"
 	"math"
-	"slices"
-	"strconv"
-	"strings"
 	"time"
 
-	"go.opentelemetry.io/otel/attribute"
 	otellog "go.opentelemetry.io/otel/log"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/otelstep/otelstep/otelstep"
+	"github.com/otelstep/otelstep/otelstep/internal/contract"
 )
 
 // runKey identifies a run's series: its name and id.
@@ -37,17 +34,22 @@ type runState struct {
 
 	// from the last collection
 	steps        int64
+	finished     int64 // otelstep.run.finished
+	hasFinished  bool
+	planned      int64 // otelstep.run.planned; 0: unknown
 	ratio        float64
 	hasRatio     bool
 	remaining    float64
 	hasRemaining bool
-	remainingAt  time.Time // the collection that first saw this remaining value
-	ended        int64     // step.duration count
-	failed       int64     // of which with result "error"
+	ended        int64 // step.duration count
+	failed       int64 // of which with result "error"
 	active       int64
 	hasActive    bool
 	hasElapsed   bool // the run reports otelstep.step.elapsed at all
 	comps        map[string]*compState
+
+	labels map[string]string // each component's latest step label
+	perMin int8              // rate unit, fixed at its first showing: 1 steps/min, -1 steps/s
 
 	done       bool // ended and summarised
 	prevSteps  int64
@@ -139,7 +141,7 @@ func (v *View) refresh(ctx context.Context, final, others bool) {
 		case !v.terminal && v.cfg.progress > 0 && rs.steps != rs.plainSteps &&
 			now.Sub(laterOf(rs.lastPlain, rs.start)) >= v.cfg.progress:
 			b = v.appendPrefix(b, now, "INFO", otellog.SeverityInfo, "", rs.label())
-			b = v.appendProgress(b, rs, now, false)
+			b = v.appendProgress(b, rs, now)
 			b = append(b, '\n')
 			rs.lastPlain, rs.plainSteps = now, rs.steps
 			active = append(active, rs)
@@ -170,42 +172,57 @@ func (v *View) update(rm *metricdata.ResourceMetrics, now time.Time) {
 			cs.open, cs.elapsed = false, 0
 		}
 	}
-	for _, sm := range rm.ScopeMetrics {
-		if sm.Scope.Name != otelstep.ScopeName {
+	ended := make(map[*runState][2]int64)
+	for p := range contract.Points(rm) {
+		if p.Run == "" || math.IsNaN(p.Value) {
 			continue
 		}
-		for _, m := range sm.Metrics {
-			v.updateMetric(m, now)
+		rs := v.run(runKey{p.Run, p.RunID}, now)
+		rs.seen = now
+		switch p.Metric {
+		case otelstep.StepsMetricName:
+			rs.steps = max(int64(p.Value), 0)
+		case contract.FinishedMetricName:
+			rs.finished, rs.hasFinished = max(int64(p.Value), 0), true
+		case contract.PlannedMetricName:
+			rs.planned = max(int64(p.Value), 0)
+		case otelstep.ProgressMetricName:
+			rs.ratio, rs.hasRatio = clamp01(p.Value), true
+		case otelstep.RemainingMetricName:
+			rs.remaining, rs.hasRemaining = max(p.Value, 0), true
+		case otelstep.StepProgressMetricName:
+			cs := rs.comp(p.Component)
+			cs.progress, cs.hasProgress = clamp01(p.Value), true
+		case otelstep.ElapsedMetricName:
+			cs := rs.comp(p.Component)
+			cs.elapsed, cs.open = max(p.Value, 0), true
+			rs.hasElapsed = true
+		case otelstep.ActiveRunsMetricName:
+			if rs.done && p.Value > 0 {
+				rs.reset(now) // the same name (and id) runs again: a new run
+			}
+			rs.active, rs.hasActive = int64(p.Value), true
+			if p.Value > 1 {
+				v.multiple = true // two runs of one name and id
+			}
+		case otelstep.DurationMetricName:
+			c := ended[rs]
+			c[0] += int64(p.Count)
+			if p.Result == contract.ResultError {
+				c[1] += int64(p.Count)
+			}
+			ended[rs] = c
 		}
+	}
+	for rs, c := range ended {
+		rs.ended, rs.failed = c[0], c[1]
 	}
 	for _, rs := range v.runs {
 		rs.busy, rs.prevSteps = rs.steps-rs.prevSteps, rs.steps
 	}
 }
 
-// series returns the run (and component) of a data point's attributes; ok
-// is false when it names no run.
-func (v *View) series(set attribute.Set, now time.Time) (rs *runState, comp string, ok bool) {
-	var k runKey
-	for it := set.Iter(); it.Next(); {
-		kv := it.Attribute()
-		switch kv.Key {
-		case otelstep.RunKey:
-			k.run = kv.Value.Emit()
-		case otelstep.RunIDKey:
-			k.id = kv.Value.Emit()
-		case otelstep.ComponentKey:
-			comp = kv.Value.Emit()
-		}
-	}
-	if k.run == "" {
-		return nil, "", false
-	}
-	rs = v.run(k, now)
-	rs.seen = now
-	return rs, comp, true
-}
-
+// comp returns the state of the run's component name, made when new.
 func (rs *runState) comp(name string) *compState {
 	cs := rs.comps[name]
 	if cs == nil {
@@ -213,80 +230,6 @@ func (rs *runState) comp(name string) *compState {
 		rs.comps[name] = cs
 	}
 	return cs
-}
-
-// updateMetric reads one of otelstep's metrics. Called with mu held.
-func (v *View) updateMetric(m metricdata.Metrics, now time.Time) {
-	switch d := m.Data.(type) {
-	case metricdata.Gauge[int64]:
-		if m.Name != otelstep.StepsMetricName {
-			return
-		}
-		for _, p := range d.DataPoints {
-			if rs, _, ok := v.series(p.Attributes, now); ok {
-				rs.steps = max(p.Value, 0)
-			}
-		}
-	case metricdata.Gauge[float64]:
-		for _, p := range d.DataPoints {
-			rs, comp, ok := v.series(p.Attributes, now)
-			if !ok || math.IsNaN(p.Value) {
-				continue
-			}
-			switch m.Name {
-			case otelstep.ProgressMetricName:
-				rs.ratio, rs.hasRatio = clamp01(p.Value), true
-			case otelstep.RemainingMetricName:
-				if v := max(p.Value, 0); !rs.hasRemaining || v != rs.remaining {
-					rs.remaining, rs.remainingAt = v, now
-				}
-				rs.hasRemaining = true
-			case otelstep.StepProgressMetricName:
-				cs := rs.comp(comp)
-				cs.progress, cs.hasProgress = clamp01(p.Value), true
-			case otelstep.ElapsedMetricName:
-				cs := rs.comp(comp)
-				cs.elapsed, cs.open = max(p.Value, 0), true
-				rs.hasElapsed = true
-			}
-		}
-	case metricdata.Sum[int64]:
-		if m.Name != otelstep.ActiveRunsMetricName {
-			return
-		}
-		for _, p := range d.DataPoints {
-			if rs, _, ok := v.series(p.Attributes, now); ok {
-				if rs.done && p.Value > 0 {
-					rs.reset(now) // the same name (and id) runs again: a new run
-				}
-				rs.seen = now
-				rs.active, rs.hasActive = p.Value, true
-				if p.Value > 1 {
-					v.multiple = true // two runs of one name and id
-				}
-			}
-		}
-	case metricdata.Histogram[float64]:
-		if m.Name != otelstep.DurationMetricName {
-			return
-		}
-		counts := make(map[*runState][2]int64)
-		for _, p := range d.DataPoints {
-			rs, _, ok := v.series(p.Attributes, now)
-			if !ok {
-				continue
-			}
-			c := counts[rs]
-			c[0] += int64(p.Count)
-			if r, _ := p.Attributes.Value(otelstep.StepResultKey); r.Emit() == "error" {
-				c[1] += int64(p.Count)
-			}
-			counts[rs] = c
-		}
-		for rs, c := range counts {
-			rs.ended, rs.failed = c[0], c[1]
-		}
-	}
 }
 
 func clamp01(f float64) float64 { return min(max(f, 0), 1) }
@@ -297,250 +240,6 @@ func (rs *runState) label() string {
 		return rs.key.run
 	}
 	return rs.key.run + " [" + rs.key.id + "]"
-}
-
-// numbers returns the run's done count, total (0: unknown) and fraction
-// done (-1: unknown).
-func (rs *runState) numbers() (n, total int64, frac float64) {
-	n, total, frac = rs.steps, rs.total, -1
-	if total > 0 {
-		if rs.hasRatio {
-			frac = rs.ratio
-			n = int64(math.Round(rs.ratio * float64(total)))
-		} else {
-			frac = clamp01(float64(n) / float64(total))
-		}
-	} else if rs.hasRatio {
-		frac = rs.ratio // no line said the total
-	}
-	return n, total, frac
-}
-
-// current returns the component the run is in and its state: the one with
-// the oldest open step, else the last one a line named.
-func (rs *runState) current() (string, *compState) {
-	name, best := "", (*compState)(nil)
-	for n, cs := range rs.comps {
-		if cs.open && (best == nil || cs.elapsed > best.elapsed || (cs.elapsed == best.elapsed && n < name)) {
-			name, best = n, cs
-		}
-	}
-	if best != nil {
-		return name, best
-	}
-	if rs.lastComp != "" && !rs.hasElapsed {
-		return rs.lastComp, rs.comps[rs.lastComp]
-	}
-	return "", nil
-}
-
-// appendProgress appends "n/total [bar] pct  rate  left  component pct age"
-// (without bar unless bar).
-func (v *View) appendProgress(b []byte, rs *runState, now time.Time, bar bool) []byte {
-	n, total, frac := rs.numbers()
-	b = appendSteps(b, n, total)
-	if frac >= 0 {
-		if bar {
-			b = appendBar(b, frac, 20)
-		}
-		b = append(b, ' ')
-		b = strconv.AppendFloat(b, frac*100, 'f', 0, 64)
-		b = append(b, '%')
-	}
-	el := now.Sub(rs.start).Seconds()
-	if el > 0 && n > 0 {
-		b = append(b, ", "...)
-		b = appendRate(b, float64(n)/el)
-	}
-	name, cs := rs.current()
-	if left, ok := rs.left(n, total, el, cs, now); ok {
-		b = append(b, ", "...)
-		b = append(b, formatSeconds(left)...)
-		b = append(b, " left"...)
-	}
-	if name != "" {
-		b = append(b, ", "...)
-		b = appendEscaped(b, name, false)
-		if cs != nil && cs.hasProgress && (cs.open || !rs.hasElapsed) {
-			b = append(b, ' ')
-			b = strconv.AppendFloat(b, cs.progress*100, 'f', 0, 64)
-			b = append(b, '%')
-		}
-		if cs != nil && cs.open {
-			b = append(b, ' ')
-			b = append(b, formatSeconds(cs.elapsed)...)
-		}
-	}
-	return b
-}
-
-// left returns the run's time left in seconds, as of now: the larger of
-// otelstep.run.remaining counted down since it was recorded (it is
-// recorded only when a step finishes, so it would stand still during a long
-// step) and tqdm's estimate from the pace so far, elapsed × (total − done)
-// / done, where done counts the current step's in-step progress; ok is
-// false when neither is known.
-func (rs *runState) left(n, total int64, el float64, cs *compState, now time.Time) (left float64, ok bool) {
-	if total > 0 && n < total && el > 0 {
-		done := float64(n)
-		if cs != nil && cs.open && cs.hasProgress {
-			done += cs.progress
-		}
-		if done > 0 {
-			left, ok = el*(float64(total)-done)/done, true
-		}
-	}
-	if rs.hasRemaining {
-		r := rs.remaining
-		if !rs.remainingAt.IsZero() {
-			r = max(r-now.Sub(rs.remainingAt).Seconds(), 0)
-		}
-		if !ok || r > left {
-			left, ok = r, true
-		}
-	}
-	return left, ok
-}
-
-// appendRate appends "12.3 steps/s" (or "/min" when slow).
-func appendRate(b []byte, r float64) []byte {
-	switch {
-	case r >= 100:
-		b = strconv.AppendFloat(b, r, 'f', 0, 64)
-	case r >= 1:
-		b = strconv.AppendFloat(b, r, 'f', 1, 64)
-	default:
-		b = strconv.AppendFloat(b, r*60, 'f', 1, 64)
-		return append(b, " steps/min"...)
-	}
-	return append(b, " steps/s"...)
-}
-
-// appendBar appends " [=====>    ]" of width cells.
-func appendBar(b []byte, frac float64, width int) []byte {
-	full := int(frac * float64(width))
-	b = append(b, " ["...)
-	for i := range width {
-		switch {
-		case i < full:
-			b = append(b, '=')
-		case i == full && frac > 0:
-			b = append(b, '>')
-		default:
-			b = append(b, ' ')
-		}
-	}
-	return append(b, ']')
-}
-
-// appendSteps appends "n/total steps", without "/total" when there is no
-// total, and "1 step" for one step of no total.
-func appendSteps(b []byte, n, total int64) []byte {
-	b = appendInt(b, n)
-	if total > 0 {
-		b = append(b, '/')
-		b = appendInt(b, total)
-	}
-	if n == 1 && total <= 0 {
-		return append(b, " step"...)
-	}
-	return append(b, " steps"...)
-}
-
-// appendSummary appends a run's one-line summary: "run: done, 4/4 steps in
-// 85ms, 47.0 steps/s" (or "ended at 2/4 steps", "1 step failed").
-func (v *View) appendSummary(b []byte, rs *runState, now time.Time) []byte {
-	n, total, _ := rs.numbers()
-	level, sev := "INFO", otellog.SeverityInfo
-	if rs.failed > 0 {
-		level, sev = "ERROR", otellog.SeverityError
-	}
-	b = v.appendPrefix(b, now, level, sev, "", rs.label())
-	switch {
-	case rs.hasActive && rs.active > 0:
-		b = append(b, "still running at "...)
-	case total > 0 && n < total:
-		b = append(b, "ended at "...)
-	default:
-		b = append(b, "done, "...)
-	}
-	b = append(appendSteps(b, n, total), " in "...)
-	end := now
-	if !rs.last.IsZero() && !(rs.hasActive && rs.active > 0) {
-		end = rs.last // ended: its last line, not the collection that saw it
-	}
-	el := end.Sub(rs.start)
-	b = append(b, formatDuration(el)...)
-	if s := el.Seconds(); s > 0 && n > 0 {
-		b = append(b, ", "...)
-		b = appendRate(b, float64(n)/s)
-	}
-	if rs.failed > 0 {
-		b = append(b, ", "...)
-		b = appendInt(b, rs.failed)
-		if rs.failed == 1 {
-			b = append(b, " step failed"...)
-		} else {
-			b = append(b, " steps failed"...)
-		}
-	}
-	return append(b, '\n')
-}
-
-// renderStatus renders the status rows of the active runs, busiest first,
-// each cut to the width: at most cfg.statusLines rows of runs and one
-// "... and N more runs". Called with mu held.
-func (v *View) renderStatus(b []byte, active []*runState, now time.Time) []byte {
-	slices.SortFunc(active, func(a, c *runState) int {
-		if a.busy != c.busy {
-			return int(c.busy - a.busy)
-		}
-		if !a.start.Equal(c.start) {
-			return a.start.Compare(c.start)
-		}
-		return strings.Compare(a.label(), c.label())
-	})
-	width := v.width() - 1 // never the last column: no wrap
-	shown := min(len(active), v.cfg.statusLines)
-	for i, rs := range active[:shown] {
-		if i > 0 {
-			b = append(b, '\n')
-		}
-		start := len(b)
-		b = appendEscaped(b, rs.label(), false)
-		b = append(b, ' ')
-		b = v.appendProgress(b, rs, now, true)
-		b = cut(b, start, width)
-	}
-	if rest := len(active) - shown; rest > 0 {
-		b = append(b, '\n')
-		start := len(b)
-		b = append(b, "... and "...)
-		b = appendInt(b, int64(rest))
-		b = append(b, " more runs"...)
-		b = cut(b, start, width)
-	}
-	return b
-}
-
-// cut truncates b[start:] to width runes.
-func cut(b []byte, start, width int) []byte {
-	n := 0
-	for i := start; i < len(b); {
-		if n == width {
-			return b[:i]
-		}
-		if b[i] < 0x80 {
-			i++
-		} else {
-			i++
-			for i < len(b) && b[i]&0xc0 == 0x80 {
-				i++
-			}
-		}
-		n++
-	}
-	return b
 }
 
 func laterOf(a, b time.Time) time.Time {

@@ -5,9 +5,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/rivo/uniseg"
 )
 
 // tmux runs tmux on the test's own server socket.
@@ -43,27 +47,8 @@ var status = regexp.MustCompile(`^ttydemo (\d)/3 steps \[[=> ]{20}\] +(\d+)%`)
 // with n/total and a percent; it moves when the step ends; the log lines
 // scroll above it; after exit it is gone and the summary is left.
 func TestTerminal(t *testing.T) {
-	if _, err := exec.LookPath("tmux"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("tmux is not installed: scripts/test.sh installs it, and CI must run this test")
-		}
-		t.Skip("tmux is not installed (scripts/test.sh installs it)")
-	}
-	if testing.Short() {
-		t.Skip("builds a program")
-	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "ttydemo")
-	if out, err := exec.Command("go", "build", "-o", bin, "./internal/cmd/ttydemo").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	m := tmux{t: t, sock: filepath.Join(dir, "tmux.sock")}
-	// The shell keeps the pane after the program exits (remain-on-exit
-	// would scroll the screen to print "Pane is dead").
-	m.run("new-session", "-d", "-x", "120", "-y", "40", "-s", "v",
-		"env", "NO_COLOR=1", "TERM=xterm", "sh", "-c", `"$0" "$@"; echo "[exit $?]"; exec sleep 3600`,
-		bin, "-dir", dir, "-steps", "3")
-	t.Cleanup(func() { _ = exec.Command("tmux", "-S", m.sock, "kill-server").Run() })
+	m := startDemo(t, dir, 120, 40, "-dir", dir, "-steps", "3")
 
 	var last []string
 	find := func(what string, cond func(lines []string) bool) []string {
@@ -128,6 +113,107 @@ func TestTerminal(t *testing.T) {
 		if got := countContains(lines, msg); got != 1 {
 			t.Errorf("%q shown %d times, want 1", msg, got)
 		}
+	}
+}
+
+// startDemo builds ttydemo and runs it with args in a tmux pane of
+// width x height, in its own tmux server; the pane stays after the program
+// exits, its last line "[exit N]".
+func startDemo(t *testing.T, dir string, width, height int, args ...string) tmux {
+	t.Helper()
+	if _, err := exec.LookPath("tmux"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("tmux is not installed: scripts/test.sh installs it, and CI must run this test")
+		}
+		t.Skip("tmux is not installed (scripts/test.sh installs it)")
+	}
+	if testing.Short() {
+		t.Skip("builds a program")
+	}
+	bin := filepath.Join(dir, "ttydemo")
+	if out, err := exec.Command("go", "build", "-o", bin, "./internal/cmd/ttydemo").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	m := tmux{t: t, sock: filepath.Join(dir, "tmux.sock")}
+	// The shell keeps the pane after the program exits (remain-on-exit
+	// would scroll the screen to print "Pane is dead").
+	m.run(append([]string{"new-session", "-d", "-x", strconv.Itoa(width), "-y", strconv.Itoa(height), "-s", "v",
+		"env", "NO_COLOR=1", "TERM=xterm", "sh", "-c", `"$0" "$@"; echo "[exit $?]"; exec sleep 3600`,
+		bin}, args...)...)
+	t.Cleanup(func() { _ = exec.Command("tmux", "-S", m.sock, "kill-server").Run() })
+	return m
+}
+
+// wide is a run name of wide characters and more than half of 80 columns.
+const wide = "部署 production-europe-west-cluster"
+
+// wideRow matches a status row of the run named wide.
+var wideRow = regexp.MustCompile(`^部署 production\S* \d/\d steps`)
+
+// TestWideNameNoStaleRows runs a run named wide in an 80-column pane, with
+// lines scrolling the screen: while it runs its status row is the last line
+// and fits the width; after exit no status row is left, on screen or in the
+// scrollback.
+func TestWideNameNoStaleRows(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	m := startDemo(t, dir, 80, 12, "-run", wide, "-steps", "4", "-delay", "400ms", "-lines", "8")
+	sawRow := false
+	eventually(t, "the end of the run", func() bool {
+		lines := m.screen()
+		last := lines[len(lines)-1]
+		if wideRow.MatchString(last) {
+			sawRow = true
+			if w := uniseg.StringWidth(last); w > 79 {
+				t.Errorf("status row of %d cells in 80 columns: %q", w, last)
+			}
+		}
+		return last == "[exit 0]"
+	})
+	all := strings.Split(m.run("capture-pane", "-p", "-S", "-1000", "-t", "v"), "\n")
+	if !sawRow {
+		t.Errorf("no status row seen while the run ran")
+	}
+	if n := countMatches(all, wideRow); n > 0 {
+		t.Errorf("%d stale status rows in the scrollback after exit:\n%s", n, strings.Join(all, "\n"))
+	}
+	if !slices.ContainsFunc(all, func(l string) bool { return strings.Contains(l, "INFO  "+wide+": done, 4/4 steps in ") }) {
+		t.Errorf("no summary:\n%s", strings.Join(all, "\n"))
+	}
+}
+
+// TestStatusAlwaysThere samples the pane every 50 ms while a run writes a
+// line every 50 ms: from the first status row on (the first collection,
+// one redraw interval after the run starts) to the summary, the status row
+// is the last line in at least 95% of the samples (no flicker after each
+// line).
+func TestStatusAlwaysThere(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	m := startDemo(t, dir, 100, 20, "-run", wide, "-steps", "6", "-delay", "500ms", "-lines", "10")
+	var samples, with int
+	started := false
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		lines := m.screen()
+		last := lines[len(lines)-1]
+		if last == "[exit 0]" || strings.Contains(last, ": done, ") {
+			break
+		}
+		if !started && !wideRow.MatchString(last) {
+			continue // not started yet, or before the first collection
+		}
+		started = true
+		samples++
+		if wideRow.MatchString(last) {
+			with++
+		}
+	}
+	t.Logf("status row in %d of %d samples", with, samples)
+	if samples < 20 {
+		t.Fatalf("only %d samples while the run ran", samples)
+	}
+	if with*100 < samples*95 {
+		t.Errorf("status row in %d of %d samples, want at least 95%%", with, samples)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
+	"golang.org/x/term"
 )
 
 // View is the human view of otelstep's telemetry on one writer: one line per
@@ -29,12 +30,13 @@ type View struct {
 	color    bool
 
 	mu          sync.Mutex
-	buf         []byte // the lines being written, under mu
-	out         []byte // what is written in one Write, under mu
-	tail        []byte // a record's caller attributes, under mu
-	drawn       int    // status rows on screen; the cursor is at the end of the last
-	status      []byte // the status rows last rendered, without escape codes
-	statusDirty bool   // status holds rows not drawn yet
+	buf         []byte   // the lines being written, under mu
+	out         []byte   // what is written in one Write, under mu
+	tail        []byte   // a record's caller attributes, under mu
+	strs        []string // their string values, under mu
+	drawn       int      // status rows on screen; the cursor is at the end of the last
+	status      []byte   // the status rows last rendered, without escape codes
+	statusDirty bool     // status holds rows not drawn yet
 	lastDraw    time.Time
 	closed      bool
 	logsOn      bool // LogExporter was asked for: otelstep.log span events repeat its lines
@@ -71,7 +73,7 @@ func New(w io.Writer, opts ...Option) *View {
 	if v.cfg.terminalSet {
 		v.terminal = v.cfg.terminal
 	} else {
-		v.terminal = v.hasFd && v.cfg.getenv("TERM") != "dumb" && isTerminal(v.fd)
+		v.terminal = v.hasFd && v.cfg.getenv("TERM") != "dumb" && term.IsTerminal(int(v.fd))
 	}
 	if v.cfg.colorSet {
 		v.color = v.cfg.color
@@ -163,9 +165,8 @@ func (v *View) Shutdown(ctx context.Context) error {
 }
 
 // printLocked writes lines b above the status lines, in one write: it
-// erases them, writes b, and redraws them at once if the last redraw is
-// older than the redraw interval (else the redraw loop will). Called with mu
-// held.
+// erases them, writes b and draws them again, as last rendered, so that
+// the status never goes missing between two writes. Called with mu held.
 func (v *View) printLocked(b []byte) {
 	if len(b) == 0 {
 		return
@@ -176,8 +177,8 @@ func (v *View) printLocked(b []byte) {
 		v.statusDirty = true
 	}
 	out = append(out, b...)
-	if v.statusDirty && !v.closed && time.Since(v.lastDraw) >= v.cfg.redraw {
-		out = v.appendStatus(out)
+	if !v.closed {
+		out = v.appendStatus(out) // in the same write: the row never goes missing
 	}
 	v.out = out
 	_, _ = v.w.Write(out)
@@ -239,7 +240,7 @@ func (v *View) width() int {
 		return v.cfg.width
 	}
 	if v.hasFd {
-		if w := termWidth(v.fd); w >= 20 {
+		if w, _, err := term.GetSize(int(v.fd)); err == nil && w >= 20 {
 			return w
 		}
 	}

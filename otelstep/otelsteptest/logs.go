@@ -5,7 +5,7 @@ import (
 	"log/slog"
 	"sync"
 
-	"github.com/otelstep/otelstep/otelstep"
+	"github.com/otelstep/otelstep/otelstep/internal/contract"
 	"go.opentelemetry.io/otel/attribute"
 	otellog "go.opentelemetry.io/otel/log"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
@@ -37,9 +37,6 @@ type Message struct {
 func (r *Recorder) Messages() []Message {
 	var out []Message
 	for _, rec := range r.logs.all() {
-		if rec.EventName() != "" {
-			continue
-		}
 		m := Message{
 			Level:   level(rec.Severity()),
 			Body:    rec.Body().AsString(),
@@ -47,24 +44,16 @@ func (r *Recorder) Messages() []Message {
 			SpanID:  rec.SpanID(),
 			Attrs:   map[string]string{},
 		}
-		var isStep bool
 		rec.WalkAttributes(func(kv attribute.KeyValue) bool {
 			m.Attrs[string(kv.Key)] = kv.Value.Emit()
-			switch kv.Key {
-			case otelstep.RunKey:
-				m.Run = kv.Value.AsString()
-			case otelstep.RunIDKey:
-				m.RunID = kv.Value.AsString()
-			case otelstep.StepNumberKey:
-				m.Step, isStep = int(kv.Value.AsInt64()), true
-			case otelstep.ComponentKey:
-				m.Component = kv.Value.AsString()
-			}
 			return true
 		})
-		if isStep {
-			out = append(out, m)
+		kind, a := contract.Record(&rec, nil)
+		if kind != contract.Message {
+			continue
 		}
+		m.Run, m.RunID, m.Step, m.Component = a.Run, a.RunID, int(a.Step), a.Component
+		out = append(out, m)
 	}
 	return out
 }

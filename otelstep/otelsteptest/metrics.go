@@ -3,10 +3,11 @@ package otelsteptest
 import (
 	"cmp"
 	"context"
+	"iter"
 	"slices"
 
 	"github.com/otelstep/otelstep/otelstep"
-	"go.opentelemetry.io/otel/attribute"
+	"github.com/otelstep/otelstep/otelstep/internal/contract"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 )
 
@@ -82,17 +83,8 @@ func (r *Recorder) ComponentGauge(name, run, component string) (float64, bool) {
 // float64.
 func (r *Recorder) Gauges(name string) []GaugeValue {
 	var out []GaugeValue
-	for _, m := range r.metric(name) {
-		switch data := m.Data.(type) {
-		case metricdata.Gauge[int64]:
-			for _, dp := range data.DataPoints {
-				out = append(out, gaugeValue(dp.Attributes, float64(dp.Value)))
-			}
-		case metricdata.Gauge[float64]:
-			for _, dp := range data.DataPoints {
-				out = append(out, gaugeValue(dp.Attributes, dp.Value))
-			}
-		}
+	for p := range r.points(name, contract.Gauge) {
+		out = append(out, GaugeValue{Run: p.Run, RunID: p.RunID, Component: p.Component, Value: p.Value})
 	}
 	slices.SortFunc(out, func(a, b GaugeValue) int {
 		return cmp.Or(cmp.Compare(a.Run, b.Run), cmp.Compare(a.RunID, b.RunID),
@@ -101,28 +93,13 @@ func (r *Recorder) Gauges(name string) []GaugeValue {
 	return out
 }
 
-// gaugeValue returns the GaugeValue of a series with attributes set.
-func gaugeValue(set attribute.Set, v float64) GaugeValue {
-	run, id := runOf(set)
-	return GaugeValue{Run: run, RunID: id, Component: str(set, otelstep.ComponentKey), Value: v}
-}
-
 // Durations returns the series of the [otelstep.DurationMetricName]
 // histogram, sorted by run name, run id, component and result.
 func (r *Recorder) Durations() []Duration {
 	var out []Duration
-	for _, m := range r.metric(otelstep.DurationMetricName) {
-		h, ok := m.Data.(metricdata.Histogram[float64])
-		if !ok {
-			continue
-		}
-		for _, dp := range h.DataPoints {
-			d := Duration{Count: dp.Count, Sum: dp.Sum}
-			d.Run, d.RunID = runOf(dp.Attributes)
-			d.Component = str(dp.Attributes, otelstep.ComponentKey)
-			d.Result = str(dp.Attributes, otelstep.StepResultKey)
-			out = append(out, d)
-		}
+	for p := range r.points(otelstep.DurationMetricName, contract.Histogram) {
+		out = append(out, Duration{Run: p.Run, RunID: p.RunID, Component: p.Component,
+			Result: p.Result, Count: p.Count, Sum: p.Value})
 	}
 	slices.SortFunc(out, func(a, b Duration) int {
 		return cmp.Or(
@@ -139,43 +116,22 @@ func (r *Recorder) Durations() []Duration {
 // runs named run, whatever their ids: the runs made and not yet ended.
 func (r *Recorder) ActiveRuns(run string) int64 {
 	var n int64
-	for _, m := range r.metric(otelstep.ActiveRunsMetricName) {
-		sum, ok := m.Data.(metricdata.Sum[int64])
-		if !ok {
-			continue
-		}
-		for _, dp := range sum.DataPoints {
-			if name, _ := runOf(dp.Attributes); name == run {
-				n += dp.Value
-			}
+	for p := range r.points(otelstep.ActiveRunsMetricName, contract.Sum) {
+		if p.Run == run {
+			n += int64(p.Value)
 		}
 	}
 	return n
 }
 
-// metric returns the metrics named name of otelstep's meter.
-func (r *Recorder) metric(name string) []metricdata.Metrics {
-	var out []metricdata.Metrics
-	for _, sm := range r.Metrics().ScopeMetrics {
-		if sm.Scope.Name != otelstep.ScopeName {
-			continue
-		}
-		for _, m := range sm.Metrics {
-			if m.Name == name {
-				out = append(out, m)
+// points yields the data points of otelstep's metric name of kind.
+func (r *Recorder) points(name string, kind contract.PointKind) iter.Seq[contract.Point] {
+	rm := r.Metrics()
+	return func(yield func(contract.Point) bool) {
+		for p := range contract.Points(&rm) {
+			if p.Metric == name && p.Kind == kind && !yield(p) {
+				return
 			}
 		}
 	}
-	return out
-}
-
-// runOf returns the run name and run id of a series.
-func runOf(set attribute.Set) (run, id string) {
-	return str(set, otelstep.RunKey), str(set, otelstep.RunIDKey)
-}
-
-// str returns the string attribute k of set, or "".
-func str(set attribute.Set, k attribute.Key) string {
-	v, _ := set.Value(k)
-	return v.AsString()
 }

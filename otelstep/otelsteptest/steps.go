@@ -5,8 +5,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/otelstep/otelstep/otelstep"
-	"go.opentelemetry.io/otel/attribute"
+	"github.com/otelstep/otelstep/otelstep/internal/contract"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -43,15 +42,12 @@ func (r *Recorder) Steps() []StepRecord {
 	var events, timed []seen
 	for _, sp := range r.spans.Started() {
 		for _, e := range sp.Events() {
-			if e.Name == otelstep.StepEventName {
-				events = append(events, seen{stepRecord(e.Attributes), sp.SpanContext().SpanID(), e.Time})
+			if kind, a := contract.Event(e, nil); kind == contract.StepEvent {
+				events = append(events, seen{stepRecord(a), sp.SpanContext().SpanID(), e.Time})
 			}
 		}
-		if sp.InstrumentationScope().Name != otelstep.ScopeName ||
-			sp.Name() == otelstep.LiveSpanName || sp.Name() == otelstep.LiveRunSpanName {
-			continue // not a step span, or a running step's or run's marker
-		}
-		if s := stepRecord(sp.Attributes()); s.Number > 0 {
+		if kind, a := contract.Span(sp); kind == contract.StepSpan {
+			s := stepRecord(a)
 			s.Timed = true
 			timed = append(timed, seen{s, sp.Parent().SpanID(), sp.StartTime()})
 		}
@@ -102,22 +98,7 @@ func (r *Recorder) Components() []string {
 	return out
 }
 
-// stepRecord reads a step from the attributes of a step event or span.
-func stepRecord(kvs []attribute.KeyValue) StepRecord {
-	var s StepRecord
-	for _, kv := range kvs {
-		switch kv.Key {
-		case otelstep.RunKey:
-			s.Run = kv.Value.AsString()
-		case otelstep.RunIDKey:
-			s.RunID = kv.Value.AsString()
-		case otelstep.StepNumberKey:
-			s.Number = int(kv.Value.AsInt64())
-		case otelstep.ComponentKey:
-			s.Component = kv.Value.AsString()
-		case otelstep.StepsTotalKey:
-			s.Total = int(kv.Value.AsInt64())
-		}
-	}
-	return s
+// stepRecord is the step a step event or span says.
+func stepRecord(a contract.Attrs) StepRecord {
+	return StepRecord{Run: a.Run, RunID: a.RunID, Number: int(a.Step), Component: a.Component, Total: int(a.Total)}
 }

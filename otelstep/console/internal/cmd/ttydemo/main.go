@@ -1,7 +1,8 @@
 // Command ttydemo runs a run of -steps steps through a console view on
 // stderr, for the pseudo-terminal tests of package console (tty_test.go).
 // Step i ends when the file "step<i>" exists in -dir, so that the test, not
-// a clock, moves the run on; with -dir empty, each step takes -delay.
+// a clock, moves the run on; with -dir empty, each step takes -delay and
+// writes -lines message lines.
 //
 // It uses the SDK directly, as exporters.Setup wires the view: simple span
 // and log processors and the view's metric reader.
@@ -30,6 +31,7 @@ func main() {
 	steps := flag.Int("steps", 3, "number of steps")
 	delay := flag.Duration("delay", 500*time.Millisecond, "length of a step without -dir")
 	name := flag.String("run", "ttydemo", "run name")
+	lines := flag.Int("lines", 1, "message lines per step, spread over -delay")
 	flag.Parse()
 
 	v := console.New(os.Stderr)
@@ -46,7 +48,11 @@ func main() {
 		s.Log(sctx, slog.LevelInfo, "working", "i", i)
 		s.Progress(sctx, 1, 2) // half way through the step: the status shows 50%
 		if *dir == "" {
-			time.Sleep(*delay)
+			for j := 1; j < *lines; j++ {
+				time.Sleep(*delay / time.Duration(*lines))
+				s.Log(sctx, slog.LevelInfo, "more", "j", j)
+			}
+			time.Sleep(*delay / time.Duration(max(*lines, 1)))
 		} else {
 			waitFor(filepath.Join(*dir, "step"+strconv.Itoa(i)))
 		}

@@ -1,0 +1,85 @@
+package contract
+
+import (
+	"iter"
+
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/otelstep/otelstep/otelstep"
+)
+
+// PointKind is the kind of instrument a data point comes from.
+type PointKind int
+
+const (
+	Gauge     PointKind = iota // a gauge, integer or float
+	Sum                        // a sum (otelstep.runs.active)
+	Histogram                  // a histogram (otelstep.step.duration)
+)
+
+// Point is one data point of otelstep's own metrics.
+type Point struct {
+	Metric string // the metric's name
+	Kind   PointKind
+	Attrs          // the series: run, run id, component, result
+	Value  float64 // a gauge's or sum's value; a histogram's sum
+	Count  uint64  // a histogram's count
+}
+
+// Points yields the data points of the metrics of otelstep's scope in rm.
+func Points(rm *metricdata.ResourceMetrics) iter.Seq[Point] {
+	return func(yield func(Point) bool) {
+		for _, sm := range rm.ScopeMetrics {
+			if sm.Scope.Name != otelstep.ScopeName {
+				continue
+			}
+			for _, m := range sm.Metrics {
+				if !points(m, yield) {
+					return
+				}
+			}
+		}
+	}
+}
+
+func points(m metricdata.Metrics, yield func(Point) bool) bool {
+	p := Point{Metric: m.Name}
+	switch d := m.Data.(type) {
+	case metricdata.Gauge[int64]:
+		for _, dp := range d.DataPoints {
+			p.Kind, p.Attrs, p.Value = Gauge, OfSet(dp.Attributes), float64(dp.Value)
+			if !yield(p) {
+				return false
+			}
+		}
+	case metricdata.Gauge[float64]:
+		for _, dp := range d.DataPoints {
+			p.Kind, p.Attrs, p.Value = Gauge, OfSet(dp.Attributes), dp.Value
+			if !yield(p) {
+				return false
+			}
+		}
+	case metricdata.Sum[int64]:
+		for _, dp := range d.DataPoints {
+			p.Kind, p.Attrs, p.Value = Sum, OfSet(dp.Attributes), float64(dp.Value)
+			if !yield(p) {
+				return false
+			}
+		}
+	case metricdata.Sum[float64]:
+		for _, dp := range d.DataPoints {
+			p.Kind, p.Attrs, p.Value = Sum, OfSet(dp.Attributes), dp.Value
+			if !yield(p) {
+				return false
+			}
+		}
+	case metricdata.Histogram[float64]:
+		for _, dp := range d.DataPoints {
+			p.Kind, p.Attrs, p.Value, p.Count = Histogram, OfSet(dp.Attributes), dp.Sum, dp.Count
+			if !yield(p) {
+				return false
+			}
+		}
+	}
+	return true
+}
