@@ -3,6 +3,8 @@ package otelstep_test
 import (
 	"context"
 	"log/slog"
+	"os"
+	"os/exec"
 	"testing"
 
 	"github.com/otelstep/otelstep/otelstep"
@@ -10,13 +12,14 @@ import (
 )
 
 func TestNeverSetsGlobals(t *testing.T) {
+	t.Parallel()
 	tp, mp, lp := otel.GetTracerProvider(), otel.GetMeterProvider(), otel.GetLoggerProvider()
 	prop, eh := otel.GetTextMapPropagator(), otel.GetErrorHandler()
 
 	s := newSDK(t)
 	ctx, span := s.tp.Tracer("t").Start(context.Background(), "root")
 	run := otelstep.NewRun("build", s.opts(otelstep.WithTotalSteps(2))...)
-	run.StepLogger(ctx, run.Logger("parse"))(ctx, slog.LevelInfo, "msg")
+	run.StepLogger(ctx, run.Logger("parse")).Log(ctx, slog.LevelInfo, "msg")
 	run.End(ctx)
 	span.End()
 
@@ -28,9 +31,19 @@ func TestNeverSetsGlobals(t *testing.T) {
 	}
 }
 
-// TestDefaultHonoursLaterGlobals sets the OTel globals, which can be done
-// only once per process: it is the one test here that does.
+// TestDefaultHonoursLaterGlobals sets the OTel globals, whose delegation
+// happens once per process: it runs in a child process of its own, so that
+// it holds however often the tests run (-count).
 func TestDefaultHonoursLaterGlobals(t *testing.T) {
+	if os.Getenv("OTELSTEP_TEST_LATE_GLOBALS") != "1" {
+		t.Parallel()
+		cmd := exec.Command(os.Args[0], "-test.run=^TestDefaultHonoursLaterGlobals$", "-test.count=1")
+		cmd.Env = append(os.Environ(), "OTELSTEP_TEST_LATE_GLOBALS=1")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("child: %v\n%s", err, out)
+		}
+		return
+	}
 	// First use, before any SDK is installed: like torch's module globals,
 	// at import time.
 	logger := otelstep.Default().Logger("compile")
@@ -45,7 +58,7 @@ func TestDefaultHonoursLaterGlobals(t *testing.T) {
 
 	ctx, span := otel.Tracer("t").Start(context.Background(), "root")
 	before := otelstep.Default().Steps()
-	otelstep.GetStepLogger(ctx, logger)(ctx, slog.LevelInfo, "late globals")
+	otelstep.GetStepLogger(ctx, logger).Log(ctx, slog.LevelInfo, "late globals")
 	span.End()
 
 	if got := otelstep.Default().Steps(); got != before+1 {

@@ -9,6 +9,7 @@ import (
 )
 
 func TestProgressGauges(t *testing.T) {
+	t.Parallel()
 	s := newSDK(t)
 	ctx := context.Background()
 	known := otelstep.NewRun("known", s.opts(otelstep.WithTotalSteps(4))...)
@@ -44,6 +45,7 @@ func TestProgressGauges(t *testing.T) {
 }
 
 func TestProgressNeverAboveOne(t *testing.T) {
+	t.Parallel()
 	s := newSDK(t)
 	ctx := context.Background()
 	run := otelstep.NewRun("over", s.opts(otelstep.WithTotalSteps(2))...)
@@ -61,6 +63,7 @@ func TestProgressNeverAboveOne(t *testing.T) {
 }
 
 func TestWithProgressFalse(t *testing.T) {
+	t.Parallel()
 	s := newSDK(t)
 	ctx := context.Background()
 	run := otelstep.NewRun("quiet", s.opts(otelstep.WithProgress(false), otelstep.WithTotalSteps(2))...)
@@ -78,6 +81,7 @@ func TestWithProgressFalse(t *testing.T) {
 }
 
 func TestRunIDSeparatesConcurrentRuns(t *testing.T) {
+	t.Parallel()
 	s := newSDK(t)
 	ctx := context.Background()
 	a := otelstep.NewRun("deploy", s.opts(otelstep.WithRunID("a"))...)
@@ -105,6 +109,7 @@ func TestRunIDSeparatesConcurrentRuns(t *testing.T) {
 }
 
 func TestGaugesNeverGoBackwards(t *testing.T) {
+	t.Parallel()
 	s := newSDK(t)
 	ctx := context.Background()
 	const goroutines, each = 8, 250
