@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"sync"
 	"testing"
 
 	"github.com/otelstep/otelstep/otelstep"
@@ -100,7 +101,9 @@ func TestSetDefault(t *testing.T) {
 	otelstep.GetStepLogger(ctx, otelstep.GetLogger("compile")).Info(ctx, "b")
 
 	second := otelstep.NewRun("job-2", s.opts()...)
-	otelstep.SetDefault(second)
+	if got := otelstep.SetDefault(second); got != first {
+		t.Errorf("SetDefault handed back %p, want the run it replaced %p", got, first)
+	}
 	first.End(ctx)
 	otelstep.GetStepLogger(ctx, compile).Info(ctx, "c")
 
@@ -121,4 +124,39 @@ func TestSetDefault(t *testing.T) {
 	if fresh == nil || fresh == second || fresh == old || fresh.Steps() != 0 {
 		t.Errorf("SetDefault(nil) then Default() = %p, want a fresh run", fresh)
 	}
+}
+
+// TestSetDefaultRace makes two jobs replace the default run at once, many
+// times, each ending the run SetDefault hands back: every run made is ended
+// exactly once, and otelstep.runs.active returns to 0.
+func TestSetDefaultRace(t *testing.T) {
+	s := newSDK(t)
+	ctx := context.Background()
+	prev := otelstep.SetDefault(otelstep.NewRun("job", s.opts()...))
+	const jobs, each = 2, 300
+	made := make([][]*otelstep.Run, jobs)
+	var wg sync.WaitGroup
+	for j := range jobs {
+		wg.Go(func() {
+			for range each {
+				r := otelstep.NewRun("job", s.opts()...)
+				made[j] = append(made[j], r)
+				otelstep.SetDefault(r).End(ctx)
+			}
+		})
+	}
+	wg.Wait()
+	otelstep.SetDefault(prev).End(ctx) // the last job's run
+	for _, rs := range made {
+		for _, r := range rs {
+			if !otelstep.Ended(r) {
+				t.Fatalf("a run made by a job was never ended")
+			}
+		}
+	}
+	if got := s.ActiveRuns("job"); got != 0 {
+		t.Errorf("%s of job = %d after every job ended its run, want 0", otelstep.ActiveRunsMetricName, got)
+	}
+	var nilRun *otelstep.Run
+	nilRun.End(ctx) // what SetDefault hands back when there was no default
 }

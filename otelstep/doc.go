@@ -25,7 +25,7 @@
 //	tqdm progress bar                   the otelstep.run.* gauges; Step.Progress
 //	TORCH_LOGS="+dynamo,-inductor"      OTELSTEP_LOGS, the same syntax
 //	torch._logging.set_logs(...)        Run.SetLevels
-//	a new torch.compile counts from 1   SetDefault(NewRun(...))
+//	a new torch.compile counts from 1   SetDefault(NewRun(...)).End(ctx)
 //
 // The package never sets OpenTelemetry globals: it takes providers as
 // options and otherwise uses the global ones at call time. Every type is

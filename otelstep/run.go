@@ -149,14 +149,15 @@ func (r *Run) Levels() Levels { return *r.levels.Load() }
 // 0), stops the run's [ElapsedMetricName] series and running-step markers,
 // and takes the run out of [ActiveRunsMetricName]. It then ends the run span
 // of [Start], with status Error when [Run.Fail] was called. End is
-// idempotent. Steps taken after End are still numbered and logged, and
+// idempotent, and does nothing on a nil run (what [SetDefault] hands back
+// when there was no default run). Steps taken after End are still numbered and logged, and
 // their spans hang under the ended run span, but they change no gauge and
 // get no marker span. A nil ctx is [context.Background].
 //
 // A run that took a [Run.Start] step stays registered with its meter
 // provider, for the elapsed gauge, until End: end every run.
 func (r *Run) End(ctx context.Context) {
-	if !r.ended.CompareAndSwap(false, true) {
+	if r == nil || !r.ended.CompareAndSwap(false, true) {
 		return
 	}
 	if ctx == nil {
@@ -331,23 +332,27 @@ func Default() *Run {
 
 // SetDefault makes r the run of [Default] and of the package functions
 // ([GetLogger], [GetLoggers], [GetStepLogger]), as [slog.SetDefault] does for
-// slog. It is how a service configures the default run (providers, levels,
-// total) and how it starts a fresh one, numbered from 1, for each job, as a
-// new torch.compile does:
+// slog, and returns the run it replaced (nil when there was none). It is how
+// a service configures the default run (providers, levels, total) and how
+// it starts a fresh one, numbered from 1, for each job, as a new
+// torch.compile does; the caller that replaced a run ends it, when its
+// steps are done:
 //
-//	old := otelstep.Default()
-//	otelstep.SetDefault(otelstep.NewRun("compile", otelstep.WithTotalSteps(3)))
+//	old := otelstep.SetDefault(otelstep.NewRun("compile", otelstep.WithTotalSteps(3)))
 //	old.End(ctx)
 //
+// The swap is atomic: when jobs replace the default run at once, each run
+// is handed back to exactly one of them. (Reading [Default] and then
+// calling SetDefault is not: two jobs could both end the same run.)
+//
 // SetDefault(nil) forgets the current run: the next Default makes a fresh
-// one as on first use. SetDefault does not end the run it replaces; the
-// caller does, when its steps are done. Loggers of the replaced run keep
-// working: given to GetStepLogger, a logger counts as the new run's
-// component of the same name.
-func SetDefault(r *Run) {
+// one as on first use. Loggers of a replaced run keep working: given to
+// GetStepLogger, a logger counts as the new run's component of the same
+// name.
+func SetDefault(r *Run) (old *Run) {
 	defaultMu.Lock()
 	defer defaultMu.Unlock()
-	defaultRun.Store(r)
+	return defaultRun.Swap(r)
 }
 
 // GetLogger returns the logger of component name of the [Default] run; see
