@@ -592,3 +592,48 @@ func TestLiveConcurrent(t *testing.T) {
 		t.Errorf("elapsed after End = %v", got)
 	}
 }
+
+// TestRemainingUsesInStepProgress is the uneven run of issue 19: steps of
+// 1 s, 6 s and 1 s, the long one reporting even progress. Halfway through
+// the long step (4 s to go), the time left counts the open step's done
+// fraction and is within 25% of 4 s, where the finished-steps estimate says
+// 8 s; a run whose steps report no progress keeps that estimate.
+func TestRemainingUsesInStepProgress(t *testing.T) {
+	t.Parallel()
+	remaining := func(s *sdk) float64 {
+		v, ok := series(t, s.collect(t), otelstep.RemainingMetricName)["uneven/"]
+		if !ok {
+			t.Fatalf("no %s recorded", otelstep.RemainingMetricName)
+		}
+		return v
+	}
+	for _, progress := range []bool{true, false} {
+		s := newSDK(t)
+		clk := newClock()
+		ctx := context.Background()
+		run := otelstep.NewRun("uneven", s.opts(clk.opt(), otelstep.WithTotalSteps(3))...)
+		_, st := run.Start(ctx, run.Logger("plan"))
+		clk.add(time.Second)
+		st.End(nil)
+		_, st = run.Start(ctx, run.Logger("copy"))
+		for i := int64(1); i <= 3; i++ { // 3 s of 6: halfway
+			clk.add(time.Second)
+			if progress {
+				st.Progress(ctx, i, 6)
+			}
+		}
+		got := remaining(s)
+		if progress && math.Abs(got-4) > 1 {
+			t.Errorf("time left halfway through the long step = %.2f s, want 4 s ± 25%%", got)
+		}
+		if !progress && got != 2 { // recorded when step 1 ended: 1 s × 2 / 1
+			t.Errorf("time left without in-step progress = %.2f s, want the finished-steps estimate 2 s", got)
+		}
+		clk.add(3 * time.Second)
+		st.End(nil) // 2 of 3 in 7 s: 3.5 s left, the fraction gone with the step
+		if got := remaining(s); math.Abs(got-3.5) > 0.01 {
+			t.Errorf("time left after the long step = %.2f s, want 3.5 s", got)
+		}
+		run.End(ctx)
+	}
+}

@@ -41,6 +41,7 @@ type instruments struct {
 // progressState is what the run's progress gauges were last recorded from.
 type progressState struct {
 	steps, done, total int64
+	partial            int64 // liveRun.partial
 }
 
 // newInstruments makes a run's instruments from mp, or from the global meter
@@ -99,7 +100,8 @@ func handle(err error) {
 }
 
 // recordProgress records the run's progress gauges from its current counts:
-// steps taken, steps finished, total and, from them, the time left. The
+// steps taken, steps finished, total, the done fractions of the open steps
+// and, from them, the time left. The
 // counts are read under the lock that orders the records, and only ever
 // grow, so the gauges never go backwards whatever the order in which
 // concurrent steps get here. A gauge whose inputs have not changed since it
@@ -122,14 +124,18 @@ func (r *Run) recordProgress(ctx context.Context, force bool) {
 	}
 	ins.mu.Lock()
 	defer ins.mu.Unlock()
-	now := progressState{steps: r.steps.Load(), done: r.lv.done.Load(), total: r.lv.total.Load()}
+	now := progressState{steps: r.steps.Load(), done: r.lv.done.Load(), total: r.lv.total.Load(),
+		partial: r.lv.partial.Load()}
 	last := ins.recorded
 	if force || now.steps != last.steps {
 		ins.steps.Record(ctx, now.steps, ins.runOpts...)
 	}
-	if now.total > 0 && (force || now.done != last.done || now.total != last.total) {
+	counts := force || now.done != last.done || now.total != last.total
+	if now.total > 0 && counts {
 		ins.ratio.Record(ctx, min(float64(now.done)/float64(now.total), 1), ins.runOpts...)
-		if left, ok := r.remaining(now.done, now.total); ok {
+	}
+	if now.total > 0 && (counts || now.partial != last.partial) {
+		if left, ok := r.remaining(now); ok {
 			ins.remaining.Record(ctx, left, ins.runOpts...)
 		}
 	}
@@ -201,6 +207,9 @@ var results = [numResults]string{"ok", "error", "abandoned"}
 type liveRun struct {
 	total atomic.Int64 // expected steps; 0: unknown
 	done  atomic.Int64 // finished Run.Start steps + taken StepLogger steps
+	// partial is the sum of the done fractions of the open Run.Start steps
+	// that reported progress, in partialUnit.
+	partial atomic.Int64
 
 	now   func() time.Time // time.Now; tests inject a clock
 	began time.Time        // when the run was made
@@ -292,21 +301,27 @@ func (r *Run) SetTotal(n int) {
 	r.recordProgress(context.Background(), false)
 }
 
-// remaining returns the estimated seconds until done reaches total, from the
-// pace of the run so far (elapsed × left / done), and whether it is known:
-// it is not before the first finished step. It is 0 once the total is
-// reached or the run has ended.
-func (r *Run) remaining(done, total int64) (float64, bool) {
+// partialUnit is the unit of liveRun.partial: a millionth of a step.
+const partialUnit = 1_000_000
+
+// remaining returns the estimated seconds until the run reaches its total,
+// from the pace of the run so far, and whether it is known: elapsed ×
+// (total − d) / d, where d is the finished steps plus the done fractions of
+// the open steps ([Step.Progress]); without in-step progress, tqdm's
+// estimate. It is not known before any work is done, and 0 once the total
+// is reached or the run has ended.
+func (r *Run) remaining(c progressState) (float64, bool) {
+	d := float64(c.done) + float64(c.partial)/partialUnit
 	switch {
-	case total <= 0:
+	case c.total <= 0:
 		return 0, false
-	case done >= total || r.ended.Load():
+	case c.done >= c.total || r.ended.Load():
 		return 0, true
-	case done <= 0:
+	case d <= 0:
 		return 0, false
 	}
 	elapsed := max(r.lv.now().Sub(r.lv.began).Seconds(), 0)
-	return elapsed * float64(total-done) / float64(done), true
+	return max(elapsed*(float64(c.total)-d)/d, 0), true
 }
 
 // liveStep is a Run.Start step's live state: its own progress and whether
@@ -314,6 +329,7 @@ func (r *Run) remaining(done, total int64) (float64, bool) {
 type liveStep struct {
 	mu           sync.Mutex
 	done, total  int64 // from the last Progress call
+	frac         int64 // done/total in partialUnit: this step's share of liveRun.partial
 	reported     bool  // Progress was called
 	ended        bool  // the step has ended: Progress does nothing
 	totalAtStart int   // the run's total when the step started (guarded by Run.mu until then)
@@ -329,7 +345,9 @@ type liveStep struct {
 // It records done/total in the [StepProgressMetricName] gauge, with the
 // run's attributes and the step's component (never the step number), unless
 // the progress gauges are off, and the step span carries the last values
-// as [StepDoneKey] and [StepTotalKey] when it ends.
+// as [StepDoneKey] and [StepTotalKey] when it ends. The run's time left
+// ([RemainingMetricName]) counts the step as done/total of a step from
+// then on, and is recorded again.
 //
 // Bad values are clamped, never an error: a negative done counts as 0, a
 // done above total as total, so the gauge stays within [0, 1]. total <= 0
@@ -346,20 +364,28 @@ func (s *Step) Progress(ctx context.Context, done, total int64) {
 	} else {
 		total = 0
 	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	r := s.log.run
 	p := &s.lv
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	if p.ended {
+		p.mu.Unlock()
 		return
 	}
 	p.done, p.total, p.reported = done, total, true
-	r := s.log.run
+	var frac int64
+	if total > 0 {
+		frac = int64(float64(done) / float64(total) * partialUnit)
+	}
+	r.lv.partial.Add(frac - p.frac)
+	p.frac = frac
 	if g := r.ins.stepRatio; g != nil && total > 0 && !r.ended.Load() {
-		if ctx == nil {
-			ctx = context.Background()
-		}
 		g.Record(ctx, float64(done)/float64(total), s.log.comp.series.record...)
 	}
+	p.mu.Unlock()
+	r.recordProgress(ctx, false)
 }
 
 // progressAttrs returns the step's in-step progress attributes:
@@ -385,12 +411,15 @@ func (p *liveStep) attrs() []attribute.KeyValue {
 
 // endProgress stops the step's progress reports and sets, on its span, the
 // last in-step progress and the run's total when it changed since the step
-// started. It runs once, before the span ends.
-func (s *Step) endProgress() {
+// started. It runs once, before the span ends, and returns the step's share
+// of liveRun.partial, which the caller takes out once the step counts as
+// finished.
+func (s *Step) endProgress() (frac int64) {
 	p := &s.lv
 	p.mu.Lock()
 	p.ended = true
 	attrs := p.attrs()
+	frac = p.frac
 	p.mu.Unlock()
 	if total := s.log.run.totalSteps(); total > 0 && total != p.totalAtStart {
 		attrs = append(attrs, StepsTotalKey.Int(total))
@@ -398,6 +427,7 @@ func (s *Step) endProgress() {
 	if len(attrs) > 0 {
 		s.log.span.SetAttributes(attrs...)
 	}
+	return frac
 }
 
 // observeElapsed is the callback of the otelstep.step.elapsed gauge: at each

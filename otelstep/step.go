@@ -517,10 +517,11 @@ func (s *Step) end(res int, err error) {
 			s.log.span.RecordError(err)
 			s.log.span.SetStatus(codes.Error, err.Error())
 		}
-		s.endProgress()
+		frac := s.endProgress()
 		s.log.span.End(trace.WithTimestamp(end))
 		r.ins.duration.Record(context.Background(), end.Sub(s.start).Seconds(), s.log.comp.durOpts[res]...)
-		r.lv.done.Add(1)
+		r.lv.done.Add(1) // a whole step, then no longer its fraction
+		r.lv.partial.Add(-frac)
 		r.recordProgress(context.Background(), false)
 	})
 }
