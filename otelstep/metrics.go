@@ -124,7 +124,8 @@ func (r *Run) recordProgress(ctx context.Context, force bool) {
 	}
 	ins.mu.Lock()
 	defer ins.mu.Unlock()
-	now := progressState{steps: r.steps.Load(), done: r.lv.done.Load(), total: r.lv.total.Load(),
+	steps := r.steps.Load()
+	now := progressState{steps: steps, done: steps - r.lv.open, total: r.lv.total.Load(),
 		partial: r.lv.partial.Load()}
 	last := ins.recorded
 	if force || now.steps != last.steps {
@@ -206,7 +207,12 @@ var results = [numResults]string{"ok", "error", "abandoned"}
 // the running-step watcher.
 type liveRun struct {
 	total atomic.Int64 // expected steps; 0: unknown
-	done  atomic.Int64 // finished Run.Start steps + taken StepLogger steps
+	// open counts the Run.Start steps not yet ended; it changes, and is read,
+	// under instruments.mu, with the step number a Run.Start step takes. The
+	// finished steps (ended Run.Start steps and taken StepLogger steps) are
+	// the steps taken less open: a StepLogger step costs one atomic add, and
+	// the count only grows.
+	open int64
 	// partial is the sum of the done fractions of the open Run.Start steps
 	// that reported progress, in partialUnit.
 	partial atomic.Int64

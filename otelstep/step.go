@@ -72,8 +72,7 @@ type Step struct {
 // component and its own Enabled as the level check. A nil logger means the
 // run's logger for [DefaultComponent].
 func (r *Run) StepLogger(ctx context.Context, logger *slog.Logger) StepLogger {
-	r.lv.done.Add(1) // finished when taken
-	l := r.takeStep(logger)
+	l := r.takeStep(logger, false) // finished when taken
 	l.started(ctx, nil)
 	return l
 }
@@ -99,7 +98,7 @@ func (r *Run) Start(ctx context.Context, logger *slog.Logger, opts ...StepOption
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	s := &Step{log: r.takeStep(logger)}
+	s := &Step{log: r.takeStep(logger, true)}
 	s.start = r.lv.now()
 	name := s.log.comp.name
 	if sc := newStepConfig(opts); sc.label != "" {
@@ -116,12 +115,13 @@ func (r *Run) Start(ctx context.Context, logger *slog.Logger, opts ...StepOption
 	return ctx, s
 }
 
-// takeStep numbers the next step of the run, written through logger.
+// takeStep numbers the next step of the run, written through logger; a
+// Run.Start step (open) counts as open until it ends.
 //
 // A logger of another run's component works as the component of the same
 // name of this run: this run's numbering, level and providers, with what
 // the logger carries from With and WithGroup.
-func (r *Run) takeStep(logger *slog.Logger) StepLogger {
+func (r *Run) takeStep(logger *slog.Logger, open bool) StepLogger {
 	l := StepLogger{run: r}
 	if logger == nil {
 		l.comp = r.component(DefaultComponent)
@@ -135,7 +135,14 @@ func (r *Run) takeStep(logger *slog.Logger) StepLogger {
 	} else {
 		l.comp, l.other = r.component(DefaultComponent), logger.Handler()
 	}
-	l.n = r.steps.Add(1)
+	if open {
+		r.ins.mu.Lock()
+		r.lv.open++
+		l.n = r.steps.Add(1)
+		r.ins.mu.Unlock()
+	} else {
+		l.n = r.steps.Add(1)
+	}
 	return l
 }
 
@@ -339,8 +346,10 @@ func (s *Step) logger() StepLogger {
 
 // log writes a message that passes the level check: the one path of every
 // step message. It must be called directly by the method the user called.
+// The component's level is checked here, inlined in the method; the Enabled
+// of a logger that no run made, by write.
 func (l StepLogger) log(ctx context.Context, level slog.Level, msg string, args []any, attrs []slog.Attr) {
-	if l.Enabled(ctx, level) {
+	if l.comp != nil && (l.h == nil || level >= l.comp.minLevel()) {
 		l.write(ctx, level, msg, args, attrs)
 	}
 }
@@ -357,12 +366,18 @@ func (l StepLogger) write(ctx context.Context, level slog.Level, msg string, arg
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	span := l.span
-	if span == nil {
-		span = l.run.spanOf(ctx)
+	if l.h == nil && !l.other.Enabled(ctx, level) {
+		return // the level check of a logger that no run made
 	}
 	// ctx must carry span for the records to be correlated with it.
-	if !trace.SpanContextFromContext(ctx).Equal(span.SpanContext()) {
+	span := l.span
+	if span == nil {
+		span = trace.SpanFromContext(ctx)
+		if l.run.span != nil && !span.SpanContext().IsValid() {
+			span = l.run.span
+			ctx = trace.ContextWithSpan(ctx, span)
+		}
+	} else if !trace.SpanContextFromContext(ctx).Equal(span.SpanContext()) {
 		ctx = trace.ContextWithSpan(ctx, span)
 	}
 	recording := span.IsRecording()
@@ -520,7 +535,9 @@ func (s *Step) end(res int, err error) {
 		frac := s.endProgress()
 		s.log.span.End(trace.WithTimestamp(end))
 		r.ins.duration.Record(context.Background(), end.Sub(s.start).Seconds(), s.log.comp.durOpts[res]...)
-		r.lv.done.Add(1) // a whole step, then no longer its fraction
+		r.ins.mu.Lock()
+		r.lv.open-- // finished: a whole step, then no longer its fraction
+		r.ins.mu.Unlock()
 		r.lv.partial.Add(-frac)
 		r.recordProgress(context.Background(), false)
 	})
