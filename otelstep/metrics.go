@@ -27,6 +27,8 @@ type instruments struct {
 	ratio     metric.Float64Gauge // nil with WithProgress(false)
 	remaining metric.Float64Gauge // nil with WithProgress(false)
 	stepRatio metric.Float64Gauge // nil with WithProgress(false)
+	finished  metric.Int64Gauge   // nil with WithProgress(false)
+	planned   metric.Int64Gauge   // nil with WithProgress(false)
 	elapsed   metric.Float64ObservableGauge
 	duration  metric.Float64Histogram
 	active    metric.Int64UpDownCounter
@@ -72,6 +74,14 @@ func newInstruments(mp metric.MeterProvider, progress bool, attrs attribute.Set)
 			metric.WithUnit("s"),
 			metric.WithDescription("Estimated seconds until a run reaches its total, from its pace so far."))
 		handle(err)
+		ins.finished, err = m.Int64Gauge(FinishedMetricName,
+			metric.WithUnit("{step}"),
+			metric.WithDescription("Steps a run has finished."))
+		handle(err)
+		ins.planned, err = m.Int64Gauge(PlannedMetricName,
+			metric.WithUnit("{step}"),
+			metric.WithDescription("Steps a run is expected to take."))
+		handle(err)
 		ins.stepRatio, err = m.Float64Gauge(StepProgressMetricName,
 			metric.WithUnit("1"),
 			metric.WithDescription("Progress of the last step of a component that reported it, done over total, from 0 to 1."))
@@ -101,7 +111,7 @@ func handle(err error) {
 
 // recordProgress records the run's progress gauges from its current counts:
 // steps taken, steps finished, total, the done fractions of the open steps
-// and, from them, the time left. The
+// and, from them, the progress ratio and the time left. The
 // counts are read under the lock that orders the records, and only ever
 // grow, so the gauges never go backwards whatever the order in which
 // concurrent steps get here. A gauge whose inputs have not changed since it
@@ -119,7 +129,8 @@ func (r *Run) recordProgress(ctx context.Context, force bool) {
 	if !force && r.ended.Load() {
 		return // Run.End recorded the last values: a step taken after it changes none
 	}
-	if ins.steps == nil || (!ins.steps.Enabled(ctx) && !ins.ratio.Enabled(ctx) && !ins.remaining.Enabled(ctx)) {
+	if ins.steps == nil || (!ins.steps.Enabled(ctx) && !ins.ratio.Enabled(ctx) && !ins.remaining.Enabled(ctx) &&
+		!ins.finished.Enabled(ctx) && !ins.planned.Enabled(ctx)) {
 		return
 	}
 	ins.mu.Lock()
@@ -130,6 +141,12 @@ func (r *Run) recordProgress(ctx context.Context, force bool) {
 	last := ins.recorded
 	if force || now.steps != last.steps {
 		ins.steps.Record(ctx, now.steps, ins.runOpts...)
+	}
+	if force || now.done != last.done {
+		ins.finished.Record(ctx, now.done, ins.runOpts...)
+	}
+	if now.total > 0 && (force || now.total != last.total) {
+		ins.planned.Record(ctx, now.total, ins.runOpts...)
 	}
 	counts := force || now.done != last.done || now.total != last.total
 	if now.total > 0 && counts {

@@ -74,7 +74,8 @@ func WithTracerProvider(tp trace.TracerProvider) Option {
 
 // WithMeterProvider sets the meter provider of all the run's metrics: the
 // progress gauges ([StepsMetricName], [ProgressMetricName],
-// [RemainingMetricName], [StepProgressMetricName]), the
+// [RemainingMetricName], [FinishedMetricName], [PlannedMetricName],
+// [StepProgressMetricName]), the
 // [ElapsedMetricName] gauge, the [DurationMetricName] histogram and the
 // [ActiveRunsMetricName] counter. By default the global provider is used;
 // instruments made from it before a global provider is set are delegated
@@ -97,7 +98,8 @@ func WithLoggerProvider(lp log.LoggerProvider) Option {
 }
 
 // WithProgress turns the progress gauges on or off: [StepsMetricName],
-// [ProgressMetricName], [RemainingMetricName] and [StepProgressMetricName].
+// [ProgressMetricName], [RemainingMetricName], [FinishedMetricName],
+// [PlannedMetricName] and [StepProgressMetricName].
 // They are on by default.
 func WithProgress(enabled bool) Option {
 	return optFunc(func(c config) config {
