@@ -82,6 +82,11 @@ type handler struct {
 	conv  slog.Handler // otelslog over captureProvider: converts the attributes of step records
 	local slog.Handler // WithHandler's, or nil
 
+	// foreign is the handler of a logger that no run made, taken as a step's
+	// logger: its Enabled is the step's level check, and its Handle the
+	// step's only destination.
+	foreign slog.Handler
+
 	// ops are the With and WithGroup calls since the component's logger,
 	// replayed on another run's component (replay); spanAttrs are the
 	// attributes they added, as span attributes (group names joined to keys

@@ -65,7 +65,7 @@ func WithLiveSteps(after time.Duration) Option {
 // running steps if s is to be watched and none runs.
 func (r *Run) opened(s *Step) {
 	s.lv.totalAtStart = r.totalSteps()
-	if r.cfg.liveAfter <= 0 || !s.log.span.IsRecording() {
+	if r.cfg.liveAfter <= 0 || !s.span.IsRecording() {
 		s.lv.marked = true // nothing to watch
 		return
 	}
@@ -170,7 +170,7 @@ func (r *Run) watch(after time.Duration) {
 func (s *Step) mark(now time.Time) {
 	attrs := s.log.attrs(2) // as on the step span: which of the steps it is
 	attrs = append(attrs, s.progressAttrs()...)
-	ctx := trace.ContextWithSpan(context.Background(), s.log.span)
+	ctx := trace.ContextWithSpan(context.Background(), s.span)
 	_, span := s.log.run.tracer().Start(ctx, LiveSpanName,
 		trace.WithTimestamp(s.start), trace.WithAttributes(attrs...))
 	span.End(trace.WithTimestamp(now))

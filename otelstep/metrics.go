@@ -448,7 +448,7 @@ func (s *Step) endProgress() (frac int64) {
 		attrs = append(attrs, StepsTotalKey.Int(total))
 	}
 	if len(attrs) > 0 {
-		s.log.span.SetAttributes(attrs...)
+		s.span.SetAttributes(attrs...)
 	}
 	return frac
 }

@@ -34,12 +34,11 @@ import (
 // A StepLogger is a small value, safe for concurrent use and cheap to copy.
 // The zero StepLogger writes nothing.
 type StepLogger struct {
-	run   *Run
-	comp  *component
-	h     *handler     // the component's handler, or one derived from it; nil for other
-	other slog.Handler // the handler of a logger that no run made
-	span  trace.Span   // the step's own span (Run.Start); nil: the span of ctx, else the run's
-	n     int64
+	run  *Run
+	comp *component
+	h    *handler // the component's handler, one derived from it, or one of a foreign logger
+	step *Step    // the Run.Start step, whose span the messages go to; nil: the span of ctx, else the run's
+	n    int64
 }
 
 // Step is a step with a duration: a span of its own, a record in the
@@ -51,6 +50,7 @@ type StepLogger struct {
 // nothing.
 type Step struct {
 	log   StepLogger
+	span  trace.Span
 	start time.Time
 	once  sync.Once
 	lv    liveStep // in-step progress and running marker: metrics.go, live.go
@@ -99,6 +99,7 @@ func (r *Run) Start(ctx context.Context, logger *slog.Logger, opts ...StepOption
 		ctx = context.Background()
 	}
 	s := &Step{log: r.takeStep(logger, true)}
+	s.log.step = s
 	s.start = r.lv.now()
 	name := s.log.comp.name
 	if sc := newStepConfig(opts); sc.label != "" {
@@ -108,7 +109,7 @@ func (r *Run) Start(ctx context.Context, logger *slog.Logger, opts ...StepOption
 	if !trace.SpanContextFromContext(ctx).IsValid() && r.span != nil {
 		parent = trace.ContextWithSpan(ctx, r.span)
 	}
-	ctx, s.log.span = r.tracer().Start(parent, s.log.text(": ", name),
+	ctx, s.span = r.tracer().Start(parent, s.log.text(": ", name),
 		trace.WithAttributes(s.log.attrs(0)...), trace.WithTimestamp(s.start))
 	s.log.started(parent, s)
 	r.open(s)
@@ -133,7 +134,8 @@ func (r *Run) takeStep(logger *slog.Logger, open bool) StepLogger {
 			l.h = l.comp.replay(h)
 		}
 	} else {
-		l.comp, l.other = r.component(DefaultComponent), logger.Handler()
+		l.comp = r.component(DefaultComponent)
+		l.h = &handler{comp: l.comp, foreign: logger.Handler()}
 	}
 	if open {
 		r.ins.mu.Lock()
@@ -157,7 +159,7 @@ func (l StepLogger) started(ctx context.Context, s *Step) {
 		l.addEvent(span, StepEventName, 0, l.h.with()...)
 	}
 	if s != nil && slog.LevelInfo >= l.comp.minLevel() {
-		sctx := trace.ContextWithSpan(ctx, s.log.span)
+		sctx := trace.ContextWithSpan(ctx, s.span)
 		if l.comp.otel.Enabled(sctx, otellog.EnabledParameters{Severity: otellog.SeverityInfo, EventName: StepEventName}) {
 			rec := l.record(s.start, slog.LevelInfo, l.text(" started: ", l.comp.name))
 			rec.SetEventName(StepEventName)
@@ -285,15 +287,15 @@ func (l StepLogger) LogAttrs(ctx context.Context, level slog.Level, msg string, 
 // it.
 func (l StepLogger) Enabled(ctx context.Context, level slog.Level) bool {
 	switch {
-	case l.h != nil:
-		return level >= l.comp.minLevel()
-	case l.other != nil:
+	case l.h == nil:
+		return false // the zero StepLogger
+	case l.h.foreign != nil:
 		if ctx == nil {
 			ctx = context.Background()
 		}
-		return l.other.Enabled(ctx, level)
+		return l.h.foreign.Enabled(ctx, level)
 	}
-	return false // the zero StepLogger
+	return level >= l.comp.minLevel()
 }
 
 // Log writes a message of the step at level, as a [StepLogger] does. The
@@ -349,7 +351,7 @@ func (s *Step) logger() StepLogger {
 // The component's level is checked here, inlined in the method; the Enabled
 // of a logger that no run made, by write.
 func (l StepLogger) log(ctx context.Context, level slog.Level, msg string, args []any, attrs []slog.Attr) {
-	if l.comp != nil && (l.h == nil || level >= l.comp.minLevel()) {
+	if l.h != nil && (l.h.foreign != nil || level >= l.comp.minLevel()) {
 		l.write(ctx, level, msg, args, attrs)
 	}
 }
@@ -366,11 +368,14 @@ func (l StepLogger) write(ctx context.Context, level slog.Level, msg string, arg
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	if l.h == nil && !l.other.Enabled(ctx, level) {
+	if l.h.foreign != nil && !l.h.foreign.Enabled(ctx, level) {
 		return // the level check of a logger that no run made
 	}
 	// ctx must carry span for the records to be correlated with it.
-	span := l.span
+	var span trace.Span
+	if l.step != nil {
+		span = l.step.span
+	}
 	if span == nil {
 		span = trace.SpanFromContext(ctx)
 		if l.run.span != nil && !span.SpanContext().IsValid() {
@@ -381,8 +386,8 @@ func (l StepLogger) write(ctx context.Context, level slog.Level, msg string, arg
 		ctx = trace.ContextWithSpan(ctx, span)
 	}
 	recording := span.IsRecording()
-	toOTel, local := false, l.other // the other logger's Enabled said yes
-	if l.h != nil {
+	toOTel, local := false, l.h.foreign // the foreign logger's Enabled said yes
+	if local == nil {
 		toOTel = l.comp.otel.Enabled(ctx, otellog.EnabledParameters{Severity: otellog.Severity(level + sevOffset)})
 		if local = l.h.local; local != nil && !local.Enabled(ctx, level) {
 			local = nil
@@ -498,8 +503,8 @@ func (s *Step) Number() int { return int(s.logger().n) }
 
 // Span returns the step's span.
 func (s *Step) Span() trace.Span {
-	if l := s.logger(); l.span != nil {
-		return l.span
+	if s != nil && s.span != nil {
+		return s.span
 	}
 	return trace.SpanFromContext(context.Background())
 }
@@ -527,13 +532,13 @@ func (s *Step) end(res int, err error) {
 		r := s.log.run
 		end := r.lv.now()
 		r.close(s)
-		s.log.span.SetAttributes(StepResultKey.String(results[res]))
+		s.span.SetAttributes(StepResultKey.String(results[res]))
 		if err != nil {
-			s.log.span.RecordError(err)
-			s.log.span.SetStatus(codes.Error, err.Error())
+			s.span.RecordError(err)
+			s.span.SetStatus(codes.Error, err.Error())
 		}
 		frac := s.endProgress()
-		s.log.span.End(trace.WithTimestamp(end))
+		s.span.End(trace.WithTimestamp(end))
 		r.ins.duration.Record(context.Background(), end.Sub(s.start).Seconds(), s.log.comp.durOpts[res]...)
 		r.ins.mu.Lock()
 		r.lv.open-- // finished: a whole step, then no longer its fraction
