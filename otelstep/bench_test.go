@@ -67,7 +67,7 @@ func BenchmarkStep(b *testing.B) {
 		run := otelstep.NewRun("bench", otelstep.WithTotalSteps(1<<30),
 			otelstep.WithTracerProvider(s.tp), otelstep.WithMeterProvider(s.mp), otelstep.WithLoggerProvider(s.lp))
 		benchSteps(b, s.tp.Tracer("bench"), run.Logger("parse"), func(ctx context.Context, l *slog.Logger) {
-			run.StepLogger(ctx, l)(ctx, slog.LevelInfo, "begin parsing")
+			run.StepLogger(ctx, l).Log(ctx, slog.LevelInfo, "begin parsing")
 		})
 	})
 	b.Run("baseline-sdk", func(b *testing.B) {
@@ -83,13 +83,14 @@ func BenchmarkStep(b *testing.B) {
 			otelstep.WithMeterProvider(metricnoop.NewMeterProvider()),
 			otelstep.WithLoggerProvider(lognoop.NewLoggerProvider()))
 		benchSteps(b, tracenoop.NewTracerProvider().Tracer("bench"), run.Logger("parse"), func(ctx context.Context, l *slog.Logger) {
-			run.StepLogger(ctx, l)(ctx, slog.LevelInfo, "begin parsing")
+			run.StepLogger(ctx, l).Log(ctx, slog.LevelInfo, "begin parsing")
 		})
 	})
 }
 
 // BenchmarkFilteredMessage measures a Debug message of an Info component,
-// with the full SDK, through each entry point: the torch call form, the
+// with the full SDK, through each entry point: the torch call form (the
+// method value of StepLogger.Log), the
 // StepLogger methods, the Step methods.
 func BenchmarkFilteredMessage(b *testing.B) {
 	s := newBenchSDK(b)
@@ -101,9 +102,10 @@ func BenchmarkFilteredMessage(b *testing.B) {
 	_, step := run.Start(ctx, run.Logger("parse"))
 	defer step.End(nil)
 	b.Run("call", func(b *testing.B) {
+		logf := log.Log // torch's call form
 		b.ReportAllocs()
 		for b.Loop() {
-			log(ctx, slog.LevelDebug, "filtered")
+			logf(ctx, slog.LevelDebug, "filtered")
 		}
 	})
 	b.Run("StepLogger.Debug", func(b *testing.B) {
@@ -155,9 +157,6 @@ func BenchmarkMessage(b *testing.B) {
 			span.End()
 		})
 	}
-	bench("call", func(ctx context.Context, log otelstep.StepLogger, _ *otelstep.Step) {
-		log(ctx, slog.LevelInfo, "begin parsing", "n", 1)
-	})
 	bench("StepLogger.Log", func(ctx context.Context, log otelstep.StepLogger, _ *otelstep.Step) {
 		log.Log(ctx, slog.LevelInfo, "begin parsing", "n", 1)
 	})
@@ -172,24 +171,31 @@ func BenchmarkMessage(b *testing.B) {
 	})
 }
 
-// BenchmarkDirect measures a step message with the direct emission on and
-// off (through otelslog): what the direct path saves.
+// BenchmarkDirect measures a step message's record (no span) against
+// otelslog writing the same record (the contract's attributes as args, with
+// source): what owning the conversion saves.
 func BenchmarkDirect(b *testing.B) {
-	for _, on := range []bool{true, false} {
-		b.Run(map[bool]string{true: "direct", false: "otelslog"}[on], func(b *testing.B) {
-			defer otelstep.SetDirect(on)()
-			s := newBenchSDK(b)
-			run := otelstep.NewRun("bench", otelstep.WithTracerProvider(s.tp),
-				otelstep.WithMeterProvider(s.mp), otelstep.WithLoggerProvider(s.lp))
-			// No span: the record alone.
-			ctx := context.Background()
-			log := run.StepLogger(ctx, run.Logger("parse"))
-			b.ReportAllocs()
-			for b.Loop() {
-				log.Info(ctx, "begin parsing", "n", 1, "table", "users")
-			}
-		})
-	}
+	b.Run("direct", func(b *testing.B) {
+		s := newBenchSDK(b)
+		run := otelstep.NewRun("bench", otelstep.WithTracerProvider(s.tp),
+			otelstep.WithMeterProvider(s.mp), otelstep.WithLoggerProvider(s.lp))
+		ctx := context.Background()
+		log := run.StepLogger(ctx, run.Logger("parse"))
+		b.ReportAllocs()
+		for b.Loop() {
+			log.Info(ctx, "begin parsing", "n", 1, "table", "users")
+		}
+	})
+	b.Run("otelslog", func(b *testing.B) {
+		s := newBenchSDK(b)
+		logger := otelslog.NewLogger("parse", otelslog.WithLoggerProvider(s.lp), otelslog.WithSource(true))
+		ctx := context.Background()
+		b.ReportAllocs()
+		for b.Loop() {
+			logger.InfoContext(ctx, "Step 1: begin parsing", "otelstep.step.number", 1, "otelstep.component", "parse",
+				"otelstep.run", "bench", "n", 1, "table", "users")
+		}
+	})
 }
 
 // BenchmarkStepParallel runs steps from GOMAXPROCS goroutines, each on its
@@ -212,7 +218,7 @@ func BenchmarkStepParallel(b *testing.B) {
 				span.End()
 				ctx, span = tracer.Start(context.Background(), "root")
 			}
-			run.StepLogger(ctx, logger)(ctx, slog.LevelInfo, "begin parsing")
+			run.StepLogger(ctx, logger).Log(ctx, slog.LevelInfo, "begin parsing")
 		}
 		span.End()
 	})
@@ -286,7 +292,7 @@ func BenchmarkStepMessage(b *testing.B) {
 		otelstep.WithTracerProvider(s.tp), otelstep.WithMeterProvider(s.mp), otelstep.WithLoggerProvider(s.lp))
 	log := run.StepLogger(context.Background(), run.Logger("parse"))
 	benchSteps(b, s.tp.Tracer("bench"), nil, func(ctx context.Context, _ *slog.Logger) {
-		log(ctx, slog.LevelInfo, "begin parsing")
+		log.Log(ctx, slog.LevelInfo, "begin parsing")
 	})
 }
 

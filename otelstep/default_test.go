@@ -3,6 +3,9 @@ package otelstep_test
 import (
 	"context"
 	"log/slog"
+	"os"
+	"os/exec"
+	"sync"
 	"testing"
 
 	"github.com/otelstep/otelstep/otelstep"
@@ -10,13 +13,14 @@ import (
 )
 
 func TestNeverSetsGlobals(t *testing.T) {
+	t.Parallel()
 	tp, mp, lp := otel.GetTracerProvider(), otel.GetMeterProvider(), otel.GetLoggerProvider()
 	prop, eh := otel.GetTextMapPropagator(), otel.GetErrorHandler()
 
 	s := newSDK(t)
 	ctx, span := s.tp.Tracer("t").Start(context.Background(), "root")
 	run := otelstep.NewRun("build", s.opts(otelstep.WithTotalSteps(2))...)
-	run.StepLogger(ctx, run.Logger("parse"))(ctx, slog.LevelInfo, "msg")
+	run.StepLogger(ctx, run.Logger("parse")).Log(ctx, slog.LevelInfo, "msg")
 	run.End(ctx)
 	span.End()
 
@@ -28,9 +32,19 @@ func TestNeverSetsGlobals(t *testing.T) {
 	}
 }
 
-// TestDefaultHonoursLaterGlobals sets the OTel globals, which can be done
-// only once per process: it is the one test here that does.
+// TestDefaultHonoursLaterGlobals sets the OTel globals, whose delegation
+// happens once per process: it runs in a child process of its own, so that
+// it holds however often the tests run (-count).
 func TestDefaultHonoursLaterGlobals(t *testing.T) {
+	if os.Getenv("OTELSTEP_TEST_LATE_GLOBALS") != "1" {
+		t.Parallel()
+		cmd := exec.Command(os.Args[0], "-test.run=^TestDefaultHonoursLaterGlobals$", "-test.count=1")
+		cmd.Env = append(os.Environ(), "OTELSTEP_TEST_LATE_GLOBALS=1")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("child: %v\n%s", err, out)
+		}
+		return
+	}
 	// First use, before any SDK is installed: like torch's module globals,
 	// at import time.
 	logger := otelstep.Default().Logger("compile")
@@ -45,7 +59,7 @@ func TestDefaultHonoursLaterGlobals(t *testing.T) {
 
 	ctx, span := otel.Tracer("t").Start(context.Background(), "root")
 	before := otelstep.Default().Steps()
-	otelstep.GetStepLogger(ctx, logger)(ctx, slog.LevelInfo, "late globals")
+	otelstep.GetStepLogger(ctx, logger).Log(ctx, slog.LevelInfo, "late globals")
 	span.End()
 
 	if got := otelstep.Default().Steps(); got != before+1 {
@@ -87,7 +101,9 @@ func TestSetDefault(t *testing.T) {
 	otelstep.GetStepLogger(ctx, otelstep.GetLogger("compile")).Info(ctx, "b")
 
 	second := otelstep.NewRun("job-2", s.opts()...)
-	otelstep.SetDefault(second)
+	if got := otelstep.SetDefault(second); got != first {
+		t.Errorf("SetDefault handed back %p, want the run it replaced %p", got, first)
+	}
 	first.End(ctx)
 	otelstep.GetStepLogger(ctx, compile).Info(ctx, "c")
 
@@ -108,4 +124,39 @@ func TestSetDefault(t *testing.T) {
 	if fresh == nil || fresh == second || fresh == old || fresh.Steps() != 0 {
 		t.Errorf("SetDefault(nil) then Default() = %p, want a fresh run", fresh)
 	}
+}
+
+// TestSetDefaultRace makes two jobs replace the default run at once, many
+// times, each ending the run SetDefault hands back: every run made is ended
+// exactly once, and otelstep.runs.active returns to 0.
+func TestSetDefaultRace(t *testing.T) {
+	s := newSDK(t)
+	ctx := context.Background()
+	prev := otelstep.SetDefault(otelstep.NewRun("job", s.opts()...))
+	const jobs, each = 2, 300
+	made := make([][]*otelstep.Run, jobs)
+	var wg sync.WaitGroup
+	for j := range jobs {
+		wg.Go(func() {
+			for range each {
+				r := otelstep.NewRun("job", s.opts()...)
+				made[j] = append(made[j], r)
+				otelstep.SetDefault(r).End(ctx)
+			}
+		})
+	}
+	wg.Wait()
+	otelstep.SetDefault(prev).End(ctx) // the last job's run
+	for _, rs := range made {
+		for _, r := range rs {
+			if !otelstep.Ended(r) {
+				t.Fatalf("a run made by a job was never ended")
+			}
+		}
+	}
+	if got := s.ActiveRuns("job"); got != 0 {
+		t.Errorf("%s of job = %d after every job ended its run, want 0", otelstep.ActiveRunsMetricName, got)
+	}
+	var nilRun *otelstep.Run
+	nilRun.End(ctx) // what SetDefault hands back when there was no default
 }

@@ -96,14 +96,15 @@ func ExampleWithRunID() {
 	// Output: deploy
 }
 
-// The torch call form, log(ctx, level, msg, args...), and slog's methods
-// write the same messages.
+// slog's methods, and torch's call form log(ctx, level, msg, args...) as
+// the method value of Log, write the same messages.
 func ExampleStepLogger_Info() {
 	ctx := context.Background()
 	run := otelstep.NewRun("compile", otelstep.WithHandler(stdout()))
 	log := run.StepLogger(ctx, run.Logger("parse"))
 	log.Info(ctx, "begin parsing", "files", 12)
-	log(ctx, slog.LevelInfo, "done parsing")
+	logf := log.Log // torch: log = get_step_logger(logger)
+	logf(ctx, slog.LevelInfo, "done parsing")
 	log.Debug(ctx, "not shown: parse logs at Info")
 	fmt.Println(log.Enabled(ctx, slog.LevelDebug))
 	// Output:

@@ -239,7 +239,7 @@ func FuzzStep(f *testing.F) {
 		ctx, root := s.tp.Tracer("fuzz").Start(context.Background(), "root")
 		// Both forms of each handle: the torch call form and slog's methods.
 		if log := run.StepLogger(ctx, logger); local {
-			log(ctx, lv, msg)
+			log.Log(ctx, lv, msg)
 		} else {
 			log.LogAttrs(ctx, lv, msg)
 		}

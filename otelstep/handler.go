@@ -2,43 +2,127 @@ package otelstep
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+	"sync/atomic"
 
+	"go.opentelemetry.io/contrib/bridges/otelslog"
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
+	otellog "go.opentelemetry.io/otel/log"
+	"go.opentelemetry.io/otel/log/embedded"
+	"go.opentelemetry.io/otel/metric"
 )
 
+// component is what a Run knows about one of its components. It is
+// immutable once made, but for its level, which [Run.SetLevels] changes.
+type component struct {
+	run    *Run
+	name   string
+	level  atomic.Int64 // a slog.Level: the component's minimum level
+	logger *slog.Logger // its handler is base
+
+	attr     attribute.KeyValue // otelstep.component
+	slogAttr slog.Attr          // otelstep.component
+	otel     otellog.Logger     // where the records of its steps go
+	durOpts  [numResults][]metric.RecordOption
+	series   series // run + component: step progress and elapsed
+}
+
+// component returns the run's component named name, making it on first use.
+func (r *Run) component(name string) *component {
+	name = sanitize(name)
+	r.mu.RLock()
+	c, ok := r.components[name]
+	r.mu.RUnlock()
+	if ok {
+		return c
+	}
+
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if c, ok := r.components[name]; ok {
+		return c
+	}
+	c = &component{
+		run:      r,
+		name:     name,
+		attr:     ComponentKey.String(name),
+		slogAttr: slog.String(string(ComponentKey), name),
+	}
+	c.level.Store(int64(r.levels.Load().Level(name)))
+	c.durOpts = durationOpts(r.runAttrs, c.attr)
+	c.series = newSeries(r.runAttrs, c.attr)
+	lp := r.cfg.lp
+	if lp == nil {
+		lp = otel.GetLoggerProvider()
+	}
+	c.otel = lp.Logger(name, otellog.WithInstrumentationVersion(Version))
+	c.logger = slog.New(&handler{
+		comp: c,
+		otel: otelslog.NewHandler(name, otelslog.WithVersion(Version),
+			otelslog.WithSource(r.cfg.source), otelslog.WithLoggerProvider(lp)),
+		conv:  otelslog.NewHandler(name, otelslog.WithLoggerProvider(captureProvider{})),
+		local: r.cfg.handler,
+	})
+	r.components[name] = c
+	r.order = append(r.order, c)
+	return c
+}
+
+// minLevel returns the component's minimum level.
+func (c *component) minLevel() slog.Level { return slog.Level(c.level.Load()) }
+
 // handler is the slog.Handler of a component logger: the component's level
-// in front of the handler that writes (otelslog, fanned out with
-// slog.NewMultiHandler to the run's local handler when there is one).
-// Derived handlers keep the component.
+// in front of otelslog and the run's local handler. Derived handlers keep
+// the component.
 type handler struct {
 	comp  *component
-	inner slog.Handler
+	otel  slog.Handler // otelslog: the component logger's own records
+	conv  slog.Handler // otelslog over captureProvider: converts the attributes of step records
+	local slog.Handler // WithHandler's, or nil
 
-	// direct is true for the component's own handler, with no local handler
-	// and nothing added by WithAttrs or WithGroup: step messages can then
-	// skip otelslog and go straight to the component's OTel logger.
-	direct bool
+	// foreign is the handler of a logger that no run made, taken as a step's
+	// logger: its Enabled is the step's level check, and its Handle the
+	// step's only destination.
+	foreign slog.Handler
 
-	// spanAttrs are the attributes added with WithAttrs, as span attributes
-	// (group names joined to keys with "."), for the steps taken with the
-	// logger; group is the prefix of the groups opened with WithGroup.
+	// ops are the With and WithGroup calls since the component's logger,
+	// replayed on another run's component (replay); spanAttrs are the
+	// attributes they added, as span attributes (group names joined to keys
+	// with "."); group is the prefix of the groups they opened.
+	ops       []handlerOp
 	spanAttrs []attribute.KeyValue
 	group     string
 }
 
-var _ slog.Handler = (*handler)(nil)
-
-// Enabled reports whether the component's level lets level through and the
-// handlers behind would write it.
-func (h *handler) Enabled(ctx context.Context, level slog.Level) bool {
-	return level >= h.comp.minLevel() && h.inner.Enabled(ctx, level)
+// handlerOp is one With (attrs) or WithGroup (group) call.
+type handlerOp struct {
+	group string
+	attrs []slog.Attr
 }
 
-// Handle writes r. A slog.Logger calls it only after Enabled said yes: the
+var _ slog.Handler = (*handler)(nil)
+
+// Enabled reports whether the component's level lets level through: the
+// one level check of a component's message. Handle asks each handler
+// behind whether it takes the record.
+func (h *handler) Enabled(_ context.Context, level slog.Level) bool {
+	return level >= h.comp.minLevel()
+}
+
+// Handle writes r to otelslog and to the local handler, each when its
+// Enabled says so. A slog.Logger calls it only after Enabled said yes: the
 // component's level is not checked again.
 func (h *handler) Handle(ctx context.Context, r slog.Record) error {
-	return h.inner.Handle(ctx, r)
+	var err1, err2 error
+	if h.otel.Enabled(ctx, r.Level) {
+		err1 = h.otel.Handle(ctx, r)
+	}
+	if h.local != nil && h.local.Enabled(ctx, r.Level) {
+		err2 = h.local.Handle(ctx, r.Clone())
+	}
+	return errors.Join(err1, err2)
 }
 
 // WithAttrs returns a handler of the same component whose handlers carry
@@ -47,25 +131,57 @@ func (h *handler) WithAttrs(attrs []slog.Attr) slog.Handler {
 	if len(attrs) == 0 {
 		return h
 	}
-	h2 := *h
-	h2.direct = false
-	h2.inner = h.inner.WithAttrs(attrs)
+	h2 := h.derive(handlerOp{attrs: attrs})
 	h2.spanAttrs = appendSpanAttrs(h.spanAttrs[:len(h.spanAttrs):len(h.spanAttrs)], h.group, attrs)
-	return &h2
+	return h2
 }
 
-// WithGroup returns a handler of the same component whose handlers open group
-// name.
+// WithGroup returns a handler of the same component whose handlers open
+// group name.
 func (h *handler) WithGroup(name string) slog.Handler {
 	if name == "" {
 		return h
 	}
-	h2 := *h
-	h2.direct = false
-	h2.inner = h.inner.WithGroup(name)
+	h2 := h.derive(handlerOp{group: name})
 	h2.group = h.group + name + "."
+	return h2
+}
+
+// derive returns a copy of h with op applied to the handlers behind.
+func (h *handler) derive(op handlerOp) *handler {
+	h2 := *h
+	h2.ops = append(h.ops[:len(h.ops):len(h.ops)], op)
+	h2.otel, h2.conv = op.apply(h.otel), op.apply(h.conv)
+	if h.local != nil {
+		h2.local = op.apply(h.local)
+	}
 	return &h2
 }
+
+func (op handlerOp) apply(h slog.Handler) slog.Handler {
+	if op.group != "" {
+		return h.WithGroup(op.group)
+	}
+	return h.WithAttrs(op.attrs)
+}
+
+// replay returns the handler of c that the With and WithGroup calls of h
+// make: how a logger of another run's component works as c's.
+func (c *component) replay(h *handler) *handler {
+	base := c.logger.Handler().(*handler)
+	for _, op := range h.ops {
+		if op.group != "" {
+			base = base.WithGroup(op.group).(*handler)
+		} else {
+			base = base.WithAttrs(op.attrs).(*handler)
+		}
+	}
+	return base
+}
+
+// plain reports whether h is its component's own handler, with nothing
+// added by With or WithGroup.
+func (h *handler) plain() bool { return len(h.ops) == 0 }
 
 // appendSpanAttrs appends attrs to kvs as span attributes: keys prefixed
 // with the open groups, groups flattened, values converted as otelslog
@@ -93,15 +209,119 @@ func appendSpanAttrs(kvs []attribute.KeyValue, prefix string, attrs []slog.Attr)
 	return kvs
 }
 
-// withSpanAttrs returns h with kvs added as slog attributes: how the handler
-// of a logger of another run is carried over to this run's component.
-func (h *handler) withSpanAttrs(kvs []attribute.KeyValue) *handler {
-	if len(kvs) == 0 {
-		return h
+// Conversion of a step record's attributes. The basic kinds are converted
+// here, on the path of every record, as otelslog converts them (the
+// differential test holds it); everything else (groups, errors, LogValuers,
+// any value, the attributes and groups of With and WithGroup) is converted
+// by otelslog itself, through a logger that captures the record it makes:
+// one conversion, otelslog's, without a copy of its code.
+
+// appendBasic appends args and attrs to kvs, converted, and reports whether
+// all of them are of the basic kinds (otherwise kvs is to be dropped).
+func appendBasic(kvs []attribute.KeyValue, args []any, attrs []slog.Attr) ([]attribute.KeyValue, bool) {
+	for len(args) > 0 {
+		var a slog.Attr
+		switch x := args[0].(type) {
+		case string:
+			if len(args) == 1 {
+				return kvs, false // slog's !BADKEY
+			}
+			a, args = slog.Any(x, args[1]), args[2:]
+		case slog.Attr:
+			a, args = x, args[1:]
+		default:
+			return kvs, false
+		}
+		var ok bool
+		if kvs, ok = appendBasicAttr(kvs, a); !ok {
+			return kvs, false
+		}
 	}
-	attrs := make([]slog.Attr, len(kvs))
-	for i, kv := range kvs {
-		attrs[i] = slog.Any(string(kv.Key), kv.Value.AsInterface())
+	for _, a := range attrs {
+		var ok bool
+		if kvs, ok = appendBasicAttr(kvs, a); !ok {
+			return kvs, false
+		}
 	}
-	return h.WithAttrs(attrs).(*handler)
+	return kvs, true
 }
+
+func appendBasicAttr(kvs []attribute.KeyValue, a slog.Attr) ([]attribute.KeyValue, bool) {
+	if a.Key == "" {
+		return kvs, false
+	}
+	v, ok := basicValue(a.Value)
+	if !ok {
+		return kvs, false
+	}
+	return append(kvs, attribute.KeyValue{Key: attribute.Key(a.Key), Value: v}), true
+}
+
+// basicValue converts v as otelslog does, for the kinds that need no
+// reflection.
+func basicValue(v slog.Value) (attribute.Value, bool) {
+	switch v.Kind() {
+	case slog.KindBool:
+		return attribute.BoolValue(v.Bool()), true
+	case slog.KindDuration:
+		return attribute.Int64Value(v.Duration().Nanoseconds()), true
+	case slog.KindFloat64:
+		return attribute.Float64Value(v.Float64()), true
+	case slog.KindInt64:
+		return attribute.Int64Value(v.Int64()), true
+	case slog.KindString:
+		return attribute.StringValue(v.String()), true
+	case slog.KindTime:
+		return attribute.Int64Value(v.Time().UnixNano()), true
+	case slog.KindUint64:
+		if u := v.Uint64(); u <= 1<<63-1 {
+			return attribute.Int64Value(int64(u)), true
+		}
+	}
+	return attribute.Value{}, false
+}
+
+// convert returns args and attrs, with the attributes and groups h carries
+// from With and WithGroup, as otelslog converts them, and the error it
+// would set on the record.
+func (h *handler) convert(args []any, attrs []slog.Attr) ([]attribute.KeyValue, error) {
+	var r slog.Record
+	r.Add(args...)
+	r.AddAttrs(attrs...)
+	var c captured
+	_ = h.conv.Handle(context.WithValue(context.Background(), capturedKey{}, &c), r)
+	return c.kvs, c.err
+}
+
+// captured is what captureLogger took from a record.
+type captured struct {
+	kvs []attribute.KeyValue
+	err error
+}
+
+type capturedKey struct{}
+
+// captureProvider gives the loggers behind handler.conv: they keep the
+// attributes and error of the record otelslog emits in the captured value
+// of the context, and emit nothing.
+type captureProvider struct{ embedded.LoggerProvider }
+
+func (captureProvider) Logger(string, ...otellog.LoggerOption) otellog.Logger {
+	return captureLogger{}
+}
+
+type captureLogger struct{ embedded.Logger }
+
+func (captureLogger) Emit(ctx context.Context, r otellog.Record) {
+	c, ok := ctx.Value(capturedKey{}).(*captured)
+	if !ok {
+		return
+	}
+	r.WalkAttributes(func(kv attribute.KeyValue) bool {
+		c.kvs = append(c.kvs, kv)
+		return true
+	})
+	c.err = r.Err()
+}
+
+func (captureLogger) Enabled(context.Context, otellog.EnabledParameters) bool { return true }

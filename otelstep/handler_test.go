@@ -16,6 +16,7 @@ import (
 // TestHandlerConformsLocal runs a component logger's handler through
 // testing/slogtest, reading what it writes to a local JSON handler.
 func TestHandlerConformsLocal(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	slogtest.Run(t, func(*testing.T) slog.Handler {
 		buf.Reset()
@@ -33,6 +34,7 @@ func TestHandlerConformsLocal(t *testing.T) {
 // TestHandlerConformsOTel runs a component logger's handler through
 // testing/slogtest, reading the OTel log records it emits.
 func TestHandlerConformsOTel(t *testing.T) {
+	t.Parallel()
 	var rec *otelsteptest.Recorder
 	slogtest.Run(t, func(t *testing.T) slog.Handler {
 		rec = otelsteptest.New(t)

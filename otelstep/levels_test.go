@@ -13,6 +13,7 @@ import (
 )
 
 func TestParseLevels(t *testing.T) {
+	t.Parallel()
 	const info, debug, errl = slog.LevelInfo, slog.LevelDebug, slog.LevelError
 	tests := []struct {
 		spec string
@@ -47,6 +48,7 @@ func TestParseLevels(t *testing.T) {
 }
 
 func TestParseLevelsErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ spec, token string }{
 		{"parse,,codegen", ""},
 		{"parse,", ""},

@@ -7,18 +7,6 @@ import (
 	"go.opentelemetry.io/otel/trace"
 )
 
-// LiveSpanName is the name of the marker span that makes a running step
-// visible in a trace backend before it ends (see [WithLiveSteps]). It is not
-// "Step N: ...", so that nobody, and no query on step span names, takes it
-// for a second step.
-const LiveSpanName = "otelstep.step.running"
-
-// LiveRunSpanName is the name of the marker span that makes a run of
-// [Start] visible in a trace backend before it ends (see [WithLiveSteps]).
-// It is neither the run's name nor "Step N: ...", so that nobody takes it
-// for the run or for a step.
-const LiveRunSpanName = "otelstep.run.running"
-
 // DefaultLiveAfter is how long a [Run.Start] step, or a run of [Start],
 // runs before its marker span is exported, unless [WithLiveSteps] says
 // otherwise.
@@ -164,9 +152,9 @@ func (r *Run) watch(after time.Duration) {
 			return
 		}
 		t := time.NewTimer(next.Sub(now))
-		if r.lv.asleep != nil {
+		if r.cfg.asleep != nil {
 			select {
-			case r.lv.asleep <- struct{}{}:
+			case r.cfg.asleep <- struct{}{}:
 			default:
 			}
 		}
@@ -180,10 +168,10 @@ func (r *Run) watch(after time.Duration) {
 
 // mark exports the marker span of the running step s, ending at now.
 func (s *Step) mark(now time.Time) {
-	attrs, _ := s.attrs() // as on the step span: which of the steps it is
+	attrs := s.log.attrs(2) // as on the step span: which of the steps it is
 	attrs = append(attrs, s.progressAttrs()...)
 	ctx := trace.ContextWithSpan(context.Background(), s.span)
-	_, span := s.run.tracer().Start(ctx, LiveSpanName,
+	_, span := s.log.run.tracer().Start(ctx, LiveSpanName,
 		trace.WithTimestamp(s.start), trace.WithAttributes(attrs...))
 	span.End(trace.WithTimestamp(now))
 }

@@ -28,11 +28,10 @@ type clock struct {
 func (c *clock) now() time.Time      { return c.base.Add(time.Duration(c.offset.Load())) }
 func (c *clock) add(d time.Duration) { c.offset.Add(int64(d)) }
 
-func newClock(r *otelstep.Run) *clock {
-	c := &clock{base: time.Now()}
-	otelstep.SetClock(r, c.now)
-	return c
-}
+func newClock() *clock { return &clock{base: time.Now()} }
+
+// opt returns the option that makes c a run's clock.
+func (c *clock) opt() otelstep.Option { return otelstep.WithClock(c.now) }
 
 // series returns the points of the float gauge name keyed by
 // "run/component" (component "" for run-level series), failing on a step
@@ -64,6 +63,7 @@ func unit(rm metricdata.ResourceMetrics, name string) string {
 }
 
 func TestProgressCountsFinishedSteps(t *testing.T) {
+	t.Parallel()
 	s := newSDK(t)
 	ctx := context.Background()
 	run := otelstep.NewRun("migrate", s.opts(otelstep.WithTotalSteps(8))...)
@@ -98,6 +98,7 @@ func TestProgressCountsFinishedSteps(t *testing.T) {
 }
 
 func TestSetTotalMidRun(t *testing.T) {
+	t.Parallel()
 	s := newSDK(t)
 	ctx, root := s.tp.Tracer("test").Start(context.Background(), "root")
 	run := otelstep.NewRun("plan", s.opts()...)
@@ -153,6 +154,7 @@ func TestSetTotalMidRun(t *testing.T) {
 }
 
 func TestStepProgress(t *testing.T) {
+	t.Parallel()
 	s := newSDK(t)
 	ctx := context.Background()
 	run := otelstep.NewRun("compile", s.opts(otelstep.WithRunID("w1"))...)
@@ -184,6 +186,7 @@ func TestStepProgress(t *testing.T) {
 }
 
 func TestStepProgressBadInput(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name        string
 		done, total int64
@@ -247,10 +250,11 @@ func TestStepProgressBadInput(t *testing.T) {
 }
 
 func TestRemaining(t *testing.T) {
+	t.Parallel()
 	s := newSDK(t)
 	ctx := context.Background()
-	run := otelstep.NewRun("deploy", s.opts(otelstep.WithTotalSteps(4))...)
-	clk := newClock(run)
+	clk := newClock()
+	run := otelstep.NewRun("deploy", s.opts(clk.opt(), otelstep.WithTotalSteps(4))...)
 	_, st := run.Start(ctx, run.Logger("hosts"))
 	clk.add(10 * time.Second)
 	if _, ok := series(t, s.collect(t), otelstep.RemainingMetricName)["deploy/"]; ok {
@@ -281,10 +285,11 @@ func TestRemaining(t *testing.T) {
 }
 
 func TestElapsed(t *testing.T) {
+	t.Parallel()
 	s := newSDK(t)
 	ctx := context.Background()
-	run := otelstep.NewRun("compile", s.opts()...)
-	clk := newClock(run)
+	clk := newClock()
+	run := otelstep.NewRun("compile", s.opts(clk.opt())...)
 	_, old := run.Start(ctx, run.Logger("parse"))
 	clk.add(5 * time.Second)
 	_, young := run.Start(ctx, run.Logger("parse"))
@@ -351,10 +356,11 @@ func named(s *sdk, name string) []sdktrace.ReadOnlySpan {
 }
 
 func TestLiveStepMarker(t *testing.T) {
+	t.Parallel()
 	s := newSDK(t)
 	ctx, root := s.tp.Tracer("test").Start(context.Background(), "root")
-	run := otelstep.NewRun("compile", s.opts(otelstep.WithTotalSteps(3), otelstep.WithLiveSteps(time.Minute))...)
-	clk := newClock(run)
+	clk := newClock()
+	run := otelstep.NewRun("compile", s.opts(clk.opt(), otelstep.WithTotalSteps(3), otelstep.WithLiveSteps(time.Minute))...)
 	_, st := run.Start(ctx, run.Logger("codegen"))
 	st.Progress(ctx, 2, 5)
 	clk.add(59 * time.Second)
@@ -411,11 +417,12 @@ func TestLiveStepMarker(t *testing.T) {
 }
 
 func TestLiveStepsQuickStepCostsNothing(t *testing.T) {
+	t.Parallel()
 	s := newSDK(t)
 	ctx := context.Background()
-	run := otelstep.NewRun("quick", s.opts(otelstep.WithLiveSteps(time.Hour))...)
-	clk := newClock(run)
-	asleep := otelstep.Asleep(run)
+	clk := newClock()
+	asleep := make(chan struct{}, 1)
+	run := otelstep.NewRun("quick", s.opts(clk.opt(), otelstep.WithAsleep(asleep), otelstep.WithLiveSteps(time.Hour))...)
 	_, st := run.Start(ctx, run.Logger("c"))
 	<-asleep // the watcher waits for the step to be an hour old
 	st.End(nil)
@@ -435,10 +442,11 @@ func TestLiveStepsQuickStepCostsNothing(t *testing.T) {
 }
 
 func TestLiveStepsOff(t *testing.T) {
+	t.Parallel()
 	for _, opt := range []otelstep.Option{otelstep.WithLiveSteps(0), otelstep.WithLiveSteps(-time.Second)} {
 		s := newSDK(t)
-		run := otelstep.NewRun("off", s.opts(opt)...)
-		clk := newClock(run)
+		clk := newClock()
+		run := otelstep.NewRun("off", s.opts(clk.opt(), opt)...)
 		clk.add(-time.Hour) // every step looks an hour old to a watcher
 		_, st := run.Start(context.Background(), run.Logger("c"))
 		clk.add(2 * time.Hour)
@@ -545,6 +553,7 @@ func TestActiveRunsNeverNegative(t *testing.T) {
 // with collections and Run.End, for the race detector; the gauges stay in
 // range.
 func TestLiveConcurrent(t *testing.T) {
+	t.Parallel()
 	s := newSDK(t)
 	ctx := context.Background()
 	run := otelstep.NewRun("mix", s.opts(otelstep.WithTotalSteps(10), otelstep.WithLiveSteps(time.Microsecond))...)
@@ -581,5 +590,50 @@ func TestLiveConcurrent(t *testing.T) {
 	}
 	if got := series(t, rm, otelstep.ElapsedMetricName); len(got) != 0 {
 		t.Errorf("elapsed after End = %v", got)
+	}
+}
+
+// TestRemainingUsesInStepProgress is the uneven run of issue 19: steps of
+// 1 s, 6 s and 1 s, the long one reporting even progress. Halfway through
+// the long step (4 s to go), the time left counts the open step's done
+// fraction and is within 25% of 4 s, where the finished-steps estimate says
+// 8 s; a run whose steps report no progress keeps that estimate.
+func TestRemainingUsesInStepProgress(t *testing.T) {
+	t.Parallel()
+	remaining := func(s *sdk) float64 {
+		v, ok := series(t, s.collect(t), otelstep.RemainingMetricName)["uneven/"]
+		if !ok {
+			t.Fatalf("no %s recorded", otelstep.RemainingMetricName)
+		}
+		return v
+	}
+	for _, progress := range []bool{true, false} {
+		s := newSDK(t)
+		clk := newClock()
+		ctx := context.Background()
+		run := otelstep.NewRun("uneven", s.opts(clk.opt(), otelstep.WithTotalSteps(3))...)
+		_, st := run.Start(ctx, run.Logger("plan"))
+		clk.add(time.Second)
+		st.End(nil)
+		_, st = run.Start(ctx, run.Logger("copy"))
+		for i := int64(1); i <= 3; i++ { // 3 s of 6: halfway
+			clk.add(time.Second)
+			if progress {
+				st.Progress(ctx, i, 6)
+			}
+		}
+		got := remaining(s)
+		if progress && math.Abs(got-4) > 1 {
+			t.Errorf("time left halfway through the long step = %.2f s, want 4 s ± 25%%", got)
+		}
+		if !progress && got != 2 { // recorded when step 1 ended: 1 s × 2 / 1
+			t.Errorf("time left without in-step progress = %.2f s, want the finished-steps estimate 2 s", got)
+		}
+		clk.add(3 * time.Second)
+		st.End(nil) // 2 of 3 in 7 s: 3.5 s left, the fraction gone with the step
+		if got := remaining(s); math.Abs(got-3.5) > 0.01 {
+			t.Errorf("time left after the long step = %.2f s, want 3.5 s", got)
+		}
+		run.End(ctx)
 	}
 }

@@ -28,8 +28,11 @@ type config struct {
 	levels     *string
 	runID      string
 	source     bool
-	liveAfter  time.Duration    // WithLiveSteps
-	now        func() time.Time // tests only: the run's clock (export_test.go)
+	liveAfter  time.Duration // WithLiveSteps
+
+	// Seams for the tests, set by options of export_test.go.
+	now    func() time.Time // the run's clock; nil: time.Now
+	asleep chan<- struct{}  // told, without blocking, each time the watcher sleeps
 }
 
 func newConfig(opts []Option) config {
@@ -71,7 +74,8 @@ func WithTracerProvider(tp trace.TracerProvider) Option {
 
 // WithMeterProvider sets the meter provider of all the run's metrics: the
 // progress gauges ([StepsMetricName], [ProgressMetricName],
-// [RemainingMetricName], [StepProgressMetricName]), the
+// [RemainingMetricName], [FinishedMetricName], [PlannedMetricName],
+// [StepProgressMetricName]), the
 // [ElapsedMetricName] gauge, the [DurationMetricName] histogram and the
 // [ActiveRunsMetricName] counter. By default the global provider is used;
 // instruments made from it before a global provider is set are delegated
@@ -94,7 +98,8 @@ func WithLoggerProvider(lp log.LoggerProvider) Option {
 }
 
 // WithProgress turns the progress gauges on or off: [StepsMetricName],
-// [ProgressMetricName], [RemainingMetricName] and [StepProgressMetricName].
+// [ProgressMetricName], [RemainingMetricName], [FinishedMetricName],
+// [PlannedMetricName] and [StepProgressMetricName].
 // They are on by default.
 func WithProgress(enabled bool) Option {
 	return optFunc(func(c config) config {
@@ -146,6 +151,48 @@ func WithRunID(id string) Option {
 func WithSource(enabled bool) Option {
 	return optFunc(func(c config) config {
 		c.source = enabled
+		return c
+	})
+}
+
+// StepOption configures one step taken with [Run.Start].
+type StepOption interface {
+	applyStep(stepConfig) stepConfig
+}
+
+type stepOptFunc func(stepConfig) stepConfig
+
+func (f stepOptFunc) applyStep(c stepConfig) stepConfig { return f(c) }
+
+type stepConfig struct {
+	label string
+}
+
+func newStepConfig(opts []StepOption) stepConfig {
+	var c stepConfig
+	for _, o := range opts {
+		if o != nil {
+			c = o.applyStep(c)
+		}
+	}
+	return c
+}
+
+// WithLabel names a step for people: the span of a step started with
+// [Run.Start] is named "Step N: label" ("Step 3: migrate users") instead of
+// "Step N: component", so that the steps of one component tell apart in a
+// trace view. The component stays in the [ComponentKey] attribute and in the
+// step's log records, whose bodies keep the "Step N: msg" form. An empty
+// label keeps the contract name; invalid UTF-8 is replaced by U+FFFD.
+//
+// [Run.StepLogger] takes no options: its step has no span to name. To tell
+// such steps apart, give the logger attributes with With: they are added to
+// the step's [StepEventName] event.
+func WithLabel(label string) StepOption {
+	return stepOptFunc(func(c stepConfig) stepConfig {
+		if label != "" {
+			c.label = sanitize(label)
+		}
 		return c
 	})
 }

@@ -9,6 +9,7 @@ import (
 )
 
 func TestProgressGauges(t *testing.T) {
+	t.Parallel()
 	s := newSDK(t)
 	ctx := context.Background()
 	known := otelstep.NewRun("known", s.opts(otelstep.WithTotalSteps(4))...)
@@ -44,6 +45,7 @@ func TestProgressGauges(t *testing.T) {
 }
 
 func TestProgressNeverAboveOne(t *testing.T) {
+	t.Parallel()
 	s := newSDK(t)
 	ctx := context.Background()
 	run := otelstep.NewRun("over", s.opts(otelstep.WithTotalSteps(2))...)
@@ -61,6 +63,7 @@ func TestProgressNeverAboveOne(t *testing.T) {
 }
 
 func TestWithProgressFalse(t *testing.T) {
+	t.Parallel()
 	s := newSDK(t)
 	ctx := context.Background()
 	run := otelstep.NewRun("quiet", s.opts(otelstep.WithProgress(false), otelstep.WithTotalSteps(2))...)
@@ -78,6 +81,7 @@ func TestWithProgressFalse(t *testing.T) {
 }
 
 func TestRunIDSeparatesConcurrentRuns(t *testing.T) {
+	t.Parallel()
 	s := newSDK(t)
 	ctx := context.Background()
 	a := otelstep.NewRun("deploy", s.opts(otelstep.WithRunID("a"))...)
@@ -105,6 +109,7 @@ func TestRunIDSeparatesConcurrentRuns(t *testing.T) {
 }
 
 func TestGaugesNeverGoBackwards(t *testing.T) {
+	t.Parallel()
 	s := newSDK(t)
 	ctx := context.Background()
 	const goroutines, each = 8, 250
@@ -125,5 +130,58 @@ func TestGaugesNeverGoBackwards(t *testing.T) {
 	}
 	if got := gauge[float64](t, rm, otelstep.ProgressMetricName)["race"]; got != 1 {
 		t.Errorf("progress gauge = %v, want 1", got)
+	}
+}
+
+// TestFinishedAndPlanned checks the run's final numbers at End, the ones a
+// summary is built from, in the cases where a ratio cannot give them back:
+// the total changed after steps finished, and more steps than planned.
+func TestFinishedAndPlanned(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name             string
+		total, steps     int
+		setTotal         int
+		finished, planed int64
+	}{
+		{"total raised", 3, 2, 5, 2, 5},
+		{"total lowered", 4, 2, 2, 2, 2},
+		{"more than planned", 5, 6, 0, 6, 5},
+		{"no total", 0, 3, 0, 3, 0},
+	} {
+		s := newSDK(t)
+		ctx := context.Background()
+		run := otelstep.NewRun("sum", s.opts(otelstep.WithTotalSteps(tc.total))...)
+		for i := range tc.steps {
+			if i%2 == 0 {
+				run.StepLogger(ctx, nil)
+			} else {
+				_, st := run.Start(ctx, run.Logger("c"))
+				st.End(nil)
+			}
+		}
+		_, open := run.Start(ctx, run.Logger("c")) // abandoned at End: finished too
+		_ = open
+		if tc.setTotal != 0 {
+			run.SetTotal(tc.setTotal)
+		}
+		rm := s.collect(t)
+		if got := gauge[int64](t, rm, otelstep.FinishedMetricName)["sum"]; got != int64(tc.steps) {
+			t.Errorf("%s: %s before End = %d, want %d", tc.name, otelstep.FinishedMetricName, got, tc.steps)
+		}
+		run.End(ctx)
+		rm = s.collect(t)
+		if got := gauge[int64](t, rm, otelstep.FinishedMetricName)["sum"]; got != tc.finished+1 {
+			t.Errorf("%s: %s at End = %d, want %d", tc.name, otelstep.FinishedMetricName, got, tc.finished+1)
+		}
+		planned, ok := gauge[int64](t, rm, otelstep.PlannedMetricName)["sum"]
+		if ok != (tc.planed > 0) || planned != tc.planed {
+			t.Errorf("%s: %s at End = %d (recorded %v), want %d", tc.name, otelstep.PlannedMetricName, planned, ok, tc.planed)
+		}
+		for _, name := range []string{otelstep.FinishedMetricName, otelstep.PlannedMetricName} {
+			if u := unit(rm, name); tc.planed > 0 && u != "{step}" {
+				t.Errorf("%s unit = %q, want {step}", name, u)
+			}
+		}
 	}
 }

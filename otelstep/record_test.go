@@ -13,6 +13,7 @@ import (
 // cut at MaxEventMessage bytes, at a rune boundary, while the log record
 // keeps the whole message.
 func TestEventMessageTruncated(t *testing.T) {
+	t.Parallel()
 	s := newSDK(t)
 	ctx, run := otelstep.Start(context.Background(), "big", s.opts()...)
 	// "Step 1: " is 8 bytes; a 3-byte rune straddles the limit.
@@ -45,6 +46,7 @@ func TestEventMessageTruncated(t *testing.T) {
 // TestEventBuffersNotShared checks that the reused attribute buffers of span
 // events do not leak one event's attributes into another's.
 func TestEventBuffersNotShared(t *testing.T) {
+	t.Parallel()
 	s := newSDK(t)
 	ctx, run := otelstep.Start(context.Background(), "bufs", s.opts()...)
 	log := run.StepLogger(ctx, run.Logger("c"))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -11,6 +12,7 @@ import (
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -147,14 +149,15 @@ func (r *Run) Levels() Levels { return *r.levels.Load() }
 // 0), stops the run's [ElapsedMetricName] series and running-step markers,
 // and takes the run out of [ActiveRunsMetricName]. It then ends the run span
 // of [Start], with status Error when [Run.Fail] was called. End is
-// idempotent. Steps taken after End are still numbered and logged, and
+// idempotent, and does nothing on a nil run (what [SetDefault] hands back
+// when there was no default run). Steps taken after End are still numbered and logged, and
 // their spans hang under the ended run span, but they change no gauge and
 // get no marker span. A nil ctx is [context.Background].
 //
 // A run that took a [Run.Start] step stays registered with its meter
 // provider, for the elapsed gauge, until End: end every run.
 func (r *Run) End(ctx context.Context) {
-	if !r.ended.CompareAndSwap(false, true) {
+	if r == nil || !r.ended.CompareAndSwap(false, true) {
 		return
 	}
 	if ctx == nil {
@@ -207,4 +210,165 @@ func (r *Run) Loggers() []*slog.Logger {
 		out[i] = c.logger
 	}
 	return out
+}
+
+// Start makes a run, as [NewRun] does, that owns its trace: it starts a span
+// named name (empty: [DefaultComponent]), a child of the span in ctx if
+// there is one, with the attributes otelstep.run (and otelstep.run.id), and
+// returns a context carrying it.
+//
+// The steps of the run and their events hang under the run span whenever
+// the context given to [Run.Start], [Run.StepLogger] or a [StepLogger]
+// message carries no span of its own (no valid span context); a context with
+// a span keeps its span, so steps can hang under spans of the caller's.
+//
+// [Run.End] ends the run span, with the run's total ([StepsTotalKey], the
+// last [Run.SetTotal]'s) when known, and with status Error and the error
+// recorded when the run learnt of a failure through [Run.Fail]. A run still running
+// after the threshold of [WithLiveSteps] exports a [LiveRunSpanName] marker
+// span, so that it can be found in a trace backend while it runs.
+func Start(ctx context.Context, name string, opts ...Option) (context.Context, *Run) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	r := NewRun(name, opts...)
+	r.lv.runStart = r.lv.now()
+	ctx, span := r.tracer().Start(ctx, r.name,
+		trace.WithAttributes(r.runAttrs...), trace.WithTimestamp(r.lv.runStart))
+	r.mu.Lock()
+	r.span = span
+	r.openedRun()
+	r.mu.Unlock()
+	return ctx, r
+}
+
+// Span returns the run's span: the one [Start] started, or a non-recording
+// span for a run made with [NewRun].
+func (r *Run) Span() trace.Span {
+	if r.span == nil {
+		return trace.SpanFromContext(context.Background())
+	}
+	return r.span
+}
+
+// Fail records that the run failed with err: [Run.End] then sets the run
+// span's status to Error with err's text and records err on it. The first
+// error wins; a nil err is ignored, as is Fail after End. Fail is how the
+// run learns of a failure: a step's error ([Step.End]) marks that step
+// only, since a job may recover from it.
+func (r *Run) Fail(err error) {
+	if err == nil || r.ended.Load() {
+		return
+	}
+	r.failMu.Lock()
+	if r.failErr == nil {
+		r.failErr = err
+	}
+	r.failMu.Unlock()
+}
+
+// Err returns the error given to the first [Run.Fail], or nil.
+func (r *Run) Err() error {
+	r.failMu.Lock()
+	defer r.failMu.Unlock()
+	return r.failErr
+}
+
+// spanOf returns the span a step or message given ctx goes to: the span in
+// ctx when its span context is valid, else the run's span (a non-recording
+// one for a run without).
+func (r *Run) spanOf(ctx context.Context) trace.Span {
+	span := trace.SpanFromContext(ctx)
+	if r.span != nil && !span.SpanContext().IsValid() {
+		return r.span
+	}
+	return span
+}
+
+// endSpan ends the run span, on the run's clock as its steps end, with the
+// run's total when known (the last [Run.SetTotal]'s) and the run's failure
+// if any.
+func (r *Run) endSpan() {
+	if r.span == nil {
+		return
+	}
+	if t := r.totalSteps(); t > 0 {
+		r.span.SetAttributes(StepsTotalKey.Int(t))
+	}
+	if err := r.Err(); err != nil {
+		r.span.RecordError(err)
+		r.span.SetStatus(codes.Error, err.Error())
+	}
+	r.span.End(trace.WithTimestamp(r.lv.now()))
+}
+
+var (
+	defaultMu  sync.Mutex // serialises making the default run
+	defaultRun atomic.Pointer[Run]
+)
+
+// Default returns the process-wide run, like the module globals of torch's
+// logging. Unless [SetDefault] set one, it is made on first use, named after
+// the program (filepath.Base(os.Args[0])), with the global OpenTelemetry
+// providers: those set after the first use are honoured through the
+// globals' delegation.
+func Default() *Run {
+	if r := defaultRun.Load(); r != nil {
+		return r
+	}
+	defaultMu.Lock()
+	defer defaultMu.Unlock()
+	if r := defaultRun.Load(); r != nil {
+		return r
+	}
+	name := "otelstep"
+	if len(os.Args) > 0 && os.Args[0] != "" {
+		name = filepath.Base(os.Args[0])
+	}
+	r := NewRun(name)
+	defaultRun.Store(r)
+	return r
+}
+
+// SetDefault makes r the run of [Default] and of the package functions
+// ([GetLogger], [GetLoggers], [GetStepLogger]), as [slog.SetDefault] does for
+// slog, and returns the run it replaced (nil when there was none). It is how
+// a service configures the default run (providers, levels, total) and how
+// it starts a fresh one, numbered from 1, for each job, as a new
+// torch.compile does; the caller that replaced a run ends it, when its
+// steps are done:
+//
+//	old := otelstep.SetDefault(otelstep.NewRun("compile", otelstep.WithTotalSteps(3)))
+//	old.End(ctx)
+//
+// The swap is atomic: when jobs replace the default run at once, each run
+// is handed back to exactly one of them. (Reading [Default] and then
+// calling SetDefault is not: two jobs could both end the same run.)
+//
+// SetDefault(nil) forgets the current run: the next Default makes a fresh
+// one as on first use. Loggers of a replaced run keep working: given to
+// GetStepLogger, a logger counts as the new run's component of the same
+// name.
+func SetDefault(r *Run) (old *Run) {
+	defaultMu.Lock()
+	defer defaultMu.Unlock()
+	return defaultRun.Swap(r)
+}
+
+// GetLogger returns the logger of component name of the [Default] run; see
+// [Run.Logger].
+func GetLogger(name string) *slog.Logger { return Default().Logger(name) }
+
+// GetLoggers returns the component loggers of the [Default] run, in the
+// order the components were first used. Unlike torch's get_loggers, which
+// returns a fixed list of the components torch is responsible for, otelstep
+// knows no components in advance: a component appears once something asked
+// for its logger ([GetLogger], [Run.Logger]) or took a step with it. Ask for
+// the loggers of a fixed list of components with GetLogger.
+func GetLoggers() []*slog.Logger { return Default().Loggers() }
+
+// GetStepLogger takes the next step of the [Default] run; see
+// [Run.StepLogger].
+func GetStepLogger(ctx context.Context, logger *slog.Logger) StepLogger {
+	return Default().StepLogger(ctx, logger)
 }

@@ -13,6 +13,7 @@ import (
 )
 
 func TestLoggerSameComponent(t *testing.T) {
+	t.Parallel()
 	s := newSDK(t)
 	run := otelstep.NewRun("build", s.opts()...)
 	a := run.Logger("parse")
@@ -30,6 +31,7 @@ func TestLoggerSameComponent(t *testing.T) {
 }
 
 func TestLoggerScopeIsComponent(t *testing.T) {
+	t.Parallel()
 	s := newSDK(t)
 	run := otelstep.NewRun("build", s.opts()...)
 	ctx := context.Background()
@@ -51,6 +53,7 @@ func TestLoggerScopeIsComponent(t *testing.T) {
 }
 
 func TestWithHandlerAlsoWritesLocally(t *testing.T) {
+	t.Parallel()
 	s := newSDK(t)
 	var buf bytes.Buffer
 	local := slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})
@@ -65,12 +68,13 @@ func TestWithHandlerAlsoWritesLocally(t *testing.T) {
 }
 
 func TestDerivedLoggerKeepsComponent(t *testing.T) {
+	t.Parallel()
 	s := newSDK(t)
 	run := otelstep.NewRun("build", s.opts()...)
 	ctx, span := s.tp.Tracer("t").Start(context.Background(), "root")
 	derived := run.Logger("optimize").With("pass", "inline").WithGroup("g")
 	log := run.StepLogger(ctx, derived)
-	log(ctx, slog.LevelInfo, "begin")
+	log.Log(ctx, slog.LevelInfo, "begin")
 	span.End()
 
 	ev := s.events(otelstep.StepEventName)
@@ -90,6 +94,7 @@ func TestDerivedLoggerKeepsComponent(t *testing.T) {
 }
 
 func TestStepNumbersConcurrent(t *testing.T) {
+	t.Parallel()
 	s := newSDK(t)
 	run := otelstep.NewRun("build", s.opts()...)
 	other := otelstep.NewRun("other", s.opts()...)
@@ -135,6 +140,7 @@ func TestStepNumbersConcurrent(t *testing.T) {
 }
 
 func TestRunNameAndEmptyNames(t *testing.T) {
+	t.Parallel()
 	run := otelstep.NewRun("")
 	if run.Name() != otelstep.DefaultComponent {
 		t.Errorf("Name() = %q, want %q", run.Name(), otelstep.DefaultComponent)

@@ -17,6 +17,7 @@ import (
 // for the threshold; a step taken with a context that has no span hangs
 // under the run span, and its marker under the step span.
 func TestLiveRunMarker(t *testing.T) {
+	t.Parallel()
 	s := newSDK(t)
 	clk := &clock{base: time.Now()}
 	_, run := otelstep.Start(context.Background(), "deploy", s.opts(otelstep.WithClock(clk.now),
@@ -103,6 +104,7 @@ func TestLiveRunMarker(t *testing.T) {
 // threshold, one with live steps off and one with no SDK cost no marker
 // and leave no watcher.
 func TestLiveRunQuick(t *testing.T) {
+	t.Parallel()
 	s := newSDK(t)
 	clk := &clock{base: time.Now()}
 	_, run := otelstep.Start(context.Background(), "quick", s.opts(otelstep.WithClock(clk.now),

@@ -12,6 +12,7 @@ import (
 // TestRunEndOrder checks that Run.End ends the abandoned steps' spans before
 // the run span, and that the run span carries the last total.
 func TestRunEndOrder(t *testing.T) {
+	t.Parallel()
 	s := newSDK(t)
 	bg := context.Background()
 	_, run := otelstep.Start(bg, "migrate", s.opts(otelstep.WithTotalSteps(2))...)
@@ -62,6 +63,7 @@ func TestRunEndOrder(t *testing.T) {
 // logged, hang under the run span, start no watcher, and leave the values
 // End recorded as the last ones of the gauges.
 func TestStepsAfterEnd(t *testing.T) {
+	t.Parallel()
 	s := newSDK(t)
 	bg := context.Background()
 	_, run := otelstep.Start(bg, "late", s.opts(otelstep.WithTotalSteps(4), otelstep.WithLiveSteps(time.Nanosecond))...)

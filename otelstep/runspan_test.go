@@ -22,6 +22,7 @@ func byName(s *sdk) map[string]sdktrace.ReadOnlySpan {
 }
 
 func TestStartOwnsTheTrace(t *testing.T) {
+	t.Parallel()
 	s := newSDK(t)
 	parentCtx, parent := s.tp.Tracer("t").Start(context.Background(), "request")
 	ctx, run := otelstep.Start(parentCtx, "deploy", s.opts(otelstep.WithRunID("slot-1"))...)
@@ -80,6 +81,7 @@ func TestStartOwnsTheTrace(t *testing.T) {
 }
 
 func TestRunFail(t *testing.T) {
+	t.Parallel()
 	s := newSDK(t)
 	ctx, run := otelstep.Start(context.Background(), "deploy", s.opts()...)
 	run.Fail(nil)
@@ -114,6 +116,7 @@ func TestRunFail(t *testing.T) {
 }
 
 func TestNewRunHasNoSpan(t *testing.T) {
+	t.Parallel()
 	s := newSDK(t)
 	run := otelstep.NewRun("plain", s.opts()...)
 	if run.Span().IsRecording() || run.Span().SpanContext().IsValid() {
@@ -132,6 +135,7 @@ func TestNewRunHasNoSpan(t *testing.T) {
 }
 
 func TestNilContexts(t *testing.T) {
+	t.Parallel()
 	s := newSDK(t)
 	//lint:ignore SA1012 nil contexts are the point
 	var nilCtx context.Context
@@ -140,7 +144,7 @@ func TestNilContexts(t *testing.T) {
 		t.Fatal("Start(nil) returned a nil context")
 	}
 	log := run.StepLogger(nilCtx, nil)
-	log(nilCtx, slog.LevelInfo, "call")
+	log.Log(nilCtx, slog.LevelInfo, "call")
 	log.Info(nilCtx, "Info")
 	log.LogAttrs(nilCtx, slog.LevelInfo, "LogAttrs")
 	_ = log.Enabled(nilCtx, slog.LevelDebug)

@@ -18,6 +18,7 @@ import (
 func unique() string { return fmt.Sprintf("u%d", time.Now().UnixNano()) }
 
 func TestSetLevels(t *testing.T) {
+	t.Parallel()
 	s := newSDK(t)
 	h := withErrorHandler(t)
 	run := otelstep.NewRun("svc", s.opts(otelstep.WithLevels(""))...)
@@ -72,6 +73,7 @@ func TestSetLevels(t *testing.T) {
 }
 
 func TestSetLevelsConcurrent(t *testing.T) {
+	t.Parallel()
 	run := otelstep.NewRun("svc", otelstep.WithHandler(slog.DiscardHandler))
 	ctx := context.Background()
 	var wg sync.WaitGroup
@@ -91,6 +93,7 @@ func TestSetLevelsConcurrent(t *testing.T) {
 }
 
 func TestWithLevelsErrors(t *testing.T) {
+	t.Parallel()
 	h := withErrorHandler(t)
 	spec := "+ok," + unique() + " x"
 	run := otelstep.NewRun("a", otelstep.WithLevels(spec))
@@ -118,6 +121,7 @@ func TestWithLevelsErrors(t *testing.T) {
 // TestEveryComponentNameExpressible checks that names the bare syntax cannot
 // spell (spaces, commas, signs, other scripts) can be named.
 func TestEveryComponentNameExpressible(t *testing.T) {
+	t.Parallel()
 	run := otelstep.NewRun("names", otelstep.WithLevels("+load%20users,-a%2Cb,+%2Dminus,+日本語,-ünïcode,+100%25"))
 	if err := run.LevelsErr(); err != nil {
 		t.Fatalf("LevelsErr() = %v", err)

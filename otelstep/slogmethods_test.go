@@ -2,10 +2,14 @@ package otelstep_test
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+	"os/exec"
 	"runtime"
 	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/otelstep/otelstep/otelstep"
 )
@@ -17,15 +21,15 @@ func next() int {
 }
 
 // TestSourceEveryEntryPoint checks that every way to write a step message
-// records the caller's line, through the direct path (no local handler) and
-// through otelslog and a local handler, and with the StepLogger methods on
-// their fallback (the closure layout check failed) as well as their fast
-// path.
+// records the caller's line, in the OTel record and in the local handler's:
+// each method of StepLogger and Step, and torch's call form (the method
+// value of Log). TestSourceLinesUnoptimised runs the same check in a
+// program built with -gcflags=all=-N -l.
 func TestSourceEveryEntryPoint(t *testing.T) {
-	for _, tc := range []struct{ local, fallback bool }{{false, false}, {true, false}, {false, true}, {true, true}} {
-		local := tc.local
-		t.Run("local="+strconv.FormatBool(local)+"/fallback="+strconv.FormatBool(tc.fallback), func(t *testing.T) {
-			defer otelstep.SetStepOfFallback(tc.fallback)()
+	t.Parallel()
+	for _, local := range []bool{false, true} {
+		t.Run("local="+strconv.FormatBool(local), func(t *testing.T) {
+			t.Parallel()
 			s := newSDK(t)
 			var src slog.Source
 			opts := s.opts(otelstep.WithLevels("+all"))
@@ -35,6 +39,7 @@ func TestSourceEveryEntryPoint(t *testing.T) {
 			run := otelstep.NewRun("src", opts...)
 			ctx := context.Background()
 			log := run.StepLogger(ctx, run.Logger("parse"))
+			logf := log.Log // torch's call form
 			_, step := run.Start(ctx, run.Logger("parse"))
 			defer step.End(nil)
 
@@ -42,7 +47,7 @@ func TestSourceEveryEntryPoint(t *testing.T) {
 			var locals []int
 			keep := func() { locals = append(locals, src.Line) }
 			want = append(want, next())
-			log(ctx, slog.LevelInfo, "call")
+			logf(ctx, slog.LevelInfo, "call")
 			keep()
 			want = append(want, next())
 			log.Log(ctx, slog.LevelInfo, "Log")
@@ -104,6 +109,7 @@ func TestSourceEveryEntryPoint(t *testing.T) {
 // TestMethodLevels checks each method's level and the attributes of
 // LogAttrs.
 func TestMethodLevels(t *testing.T) {
+	t.Parallel()
 	s := newSDK(t)
 	run := otelstep.NewRun("lv", s.opts(otelstep.WithLevels("+all"))...)
 	ctx := context.Background()
@@ -143,6 +149,7 @@ func TestMethodLevels(t *testing.T) {
 }
 
 func TestEnabled(t *testing.T) {
+	t.Parallel()
 	run := otelstep.NewRun("en", otelstep.WithLevels("+parse,-codegen"))
 	ctx := context.Background()
 	parse := run.StepLogger(ctx, run.Logger("parse"))
@@ -172,33 +179,46 @@ func TestEnabled(t *testing.T) {
 	}
 }
 
-// TestOtherStepLogger checks the methods of a StepLogger otelstep did not
-// make: they call it.
-func TestOtherStepLogger(t *testing.T) {
-	var got []string
-	l := otelstep.StepLogger(func(_ context.Context, level slog.Level, msg string, args ...any) {
-		got = append(got, level.String()+" "+msg+" "+strconv.Itoa(len(args)))
-	})
+// TestZeroValues calls every method of a zero StepLogger, a nil Step and a
+// zero Step: each does nothing, and none panics.
+func TestZeroValues(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	l.Info(ctx, "a", "k", 1)
-	l.LogAttrs(ctx, slog.LevelWarn, "b", slog.Int("n", 1))
-	if !l.Enabled(ctx, slog.LevelDebug) {
-		t.Errorf("Enabled of another StepLogger = false, want true")
-	}
-	if want := "[INFO a 2 WARN b 1]"; slogString(got) != want {
-		t.Errorf("calls = %v, want %v", got, want)
-	}
-	var nilLogger otelstep.StepLogger
-	nilLogger.Info(ctx, "nothing")
-	nilLogger.LogAttrs(ctx, slog.LevelInfo, "nothing")
-	if nilLogger.Enabled(ctx, slog.LevelError) {
-		t.Errorf("a nil StepLogger is enabled")
-	}
+	var nilCtx context.Context
+	var l otelstep.StepLogger
 	var nilStep *otelstep.Step
-	nilStep.Info(ctx, "nothing")
-	nilStep.End(nil)
-	(&otelstep.Step{}).Info(ctx, "zero step")
-	(&otelstep.Step{}).End(nil)
+	zeroStep := &otelstep.Step{}
+	for _, c := range []context.Context{ctx, nilCtx} {
+		l.Log(c, slog.LevelError, "x", "k", 1)
+		l.Debug(c, "x")
+		l.Info(c, "x")
+		l.Warn(c, "x")
+		l.Error(c, "x")
+		l.LogAttrs(c, slog.LevelError, "x", slog.Int("k", 1))
+		if l.Enabled(c, slog.LevelError) {
+			t.Errorf("a zero StepLogger is enabled")
+		}
+		for _, s := range []*otelstep.Step{nilStep, zeroStep} {
+			s.Log(c, slog.LevelError, "x", "k", 1)
+			s.Debug(c, "x")
+			s.Info(c, "x")
+			s.Warn(c, "x")
+			s.Error(c, "x")
+			s.LogAttrs(c, slog.LevelError, "x", slog.Int("k", 1))
+			if s.Enabled(c, slog.LevelError) {
+				t.Errorf("a nil or zero Step is enabled")
+			}
+			s.Progress(c, 1, 2)
+			if s.Number() != 0 {
+				t.Errorf("Number of a nil or zero Step = %d", s.Number())
+			}
+			if s.Span().IsRecording() || s.Span().SpanContext().IsValid() {
+				t.Errorf("Span of a nil or zero Step is a real span")
+			}
+			s.End(errors.New("x"))
+			s.End(nil)
+		}
+	}
 }
 
 func slogString(s []string) string {
@@ -210,4 +230,21 @@ func slogString(s []string) string {
 		out += x
 	}
 	return out + "]"
+}
+
+// TestSourceLinesUnoptimised builds testdata/srcline with optimisations and
+// inlining off (-gcflags=all=-N -l), where every frame is a real one, and
+// runs it: each entry point must still record its caller's line.
+func TestSourceLinesUnoptimised(t *testing.T) {
+	t.Parallel()
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("the go command is needed to build testdata/srcline: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, goTool, "run", "-gcflags=all=-N -l", "./testdata/srcline").CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != "ok" {
+		t.Errorf("srcline built with -N -l: %v\n%s", err, out)
+	}
 }

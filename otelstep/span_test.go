@@ -17,6 +17,7 @@ import (
 )
 
 func TestStartMakesChildSpan(t *testing.T) {
+	t.Parallel()
 	s := newSDK(t)
 	run := otelstep.NewRun("build", s.opts(otelstep.WithTotalSteps(3))...)
 	ctx, root := s.tp.Tracer("t").Start(context.Background(), "root")
@@ -60,6 +61,7 @@ func TestStartMakesChildSpan(t *testing.T) {
 }
 
 func TestStepLogUsesStepSpan(t *testing.T) {
+	t.Parallel()
 	s := newSDK(t)
 	run := otelstep.NewRun("build", s.opts()...)
 	ctx, root := s.tp.Tracer("t").Start(context.Background(), "root")
@@ -100,6 +102,7 @@ func TestStepLogUsesStepSpan(t *testing.T) {
 }
 
 func TestStepEndWithError(t *testing.T) {
+	t.Parallel()
 	s := newSDK(t)
 	run := otelstep.NewRun("build", s.opts()...)
 	_, step := run.Start(context.Background(), run.Logger("link"))
@@ -126,6 +129,7 @@ func TestStepEndWithError(t *testing.T) {
 }
 
 func TestRunEndAbandonsOpenSteps(t *testing.T) {
+	t.Parallel()
 	s := newSDK(t)
 	ctx := context.Background()
 	run := otelstep.NewRun("deploy", s.opts()...)
@@ -156,6 +160,7 @@ func TestRunEndAbandonsOpenSteps(t *testing.T) {
 }
 
 func TestStartEmitsLogEvent(t *testing.T) {
+	t.Parallel()
 	s := newSDK(t)
 	run := otelstep.NewRun("build", s.opts()...)
 	ctx, step := run.Start(context.Background(), run.Logger("parse"))

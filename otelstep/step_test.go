@@ -13,6 +13,7 @@ import (
 )
 
 func TestStepEvent(t *testing.T) {
+	t.Parallel()
 	for _, total := range []int{0, 4} {
 		t.Run("total="+strconv.Itoa(total), func(t *testing.T) {
 			s := newSDK(t)
@@ -47,13 +48,14 @@ func TestStepEvent(t *testing.T) {
 }
 
 func TestStepMessage(t *testing.T) {
+	t.Parallel()
 	s := newSDK(t)
 	run := otelstep.NewRun("build", s.opts(otelstep.WithTotalSteps(3))...)
 	ctx, span := s.tp.Tracer("t").Start(context.Background(), "root")
 	run.StepLogger(ctx, run.Logger("parse")) // step 1
 	log := run.StepLogger(ctx, run.Logger("typecheck").With("unit", "main"))
 	_, _, line, _ := runtime.Caller(0)
-	log(ctx, slog.LevelWarn, "begin type checking", "files", 3) // line+1
+	log.Log(ctx, slog.LevelWarn, "begin type checking", "files", 3) // line+1
 	span.End()
 
 	recs := s.logs.all()
@@ -112,12 +114,13 @@ func TestStepMessage(t *testing.T) {
 }
 
 func TestStepLoggerSourceWithLocalHandler(t *testing.T) {
+	t.Parallel()
 	var got slog.Source
 	h := sourceHandler{dst: &got}
 	run := otelstep.NewRun("build", otelstep.WithHandler(h))
 	log := run.StepLogger(context.Background(), run.Logger("parse"))
 	_, file, line, _ := runtime.Caller(0)
-	log(context.Background(), slog.LevelInfo, "x")
+	log.Log(context.Background(), slog.LevelInfo, "x")
 	if got.File != file || got.Line != line+1 {
 		t.Errorf("source = %s:%d, want %s:%d", got.File, got.Line, file, line+1)
 	}
@@ -135,12 +138,13 @@ func (h sourceHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
 func (h sourceHandler) WithGroup(string) slog.Handler      { return h }
 
 func TestFilteredMessageMakesNothing(t *testing.T) {
+	t.Parallel()
 	s := newSDK(t)
 	run := otelstep.NewRun("build", s.opts(otelstep.WithLevels("-codegen,+parse"))...)
 	ctx, span := s.tp.Tracer("t").Start(context.Background(), "root")
-	run.StepLogger(ctx, run.Logger("codegen"))(ctx, slog.LevelWarn, "filtered")
-	run.StepLogger(ctx, run.Logger("typecheck"))(ctx, slog.LevelDebug, "filtered too")
-	run.StepLogger(ctx, run.Logger("parse"))(ctx, slog.LevelDebug, "kept")
+	run.StepLogger(ctx, run.Logger("codegen")).Log(ctx, slog.LevelWarn, "filtered")
+	run.StepLogger(ctx, run.Logger("typecheck")).Log(ctx, slog.LevelDebug, "filtered too")
+	run.StepLogger(ctx, run.Logger("parse")).Log(ctx, slog.LevelDebug, "kept")
 	run.Logger("codegen").Info("filtered as well")
 	span.End()
 
@@ -161,9 +165,10 @@ func TestFilteredMessageMakesNothing(t *testing.T) {
 }
 
 func TestNoPanics(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	noSpan := otelstep.NewRun("")
-	noSpan.StepLogger(ctx, nil)(ctx, slog.LevelInfo, "nil logger, no span, no SDK")
+	noSpan.StepLogger(ctx, nil).Log(ctx, slog.LevelInfo, "nil logger, no span, no SDK")
 
 	s := newSDK(t)
 	run := otelstep.NewRun("build", s.opts()...)
@@ -171,12 +176,12 @@ func TestNoPanics(t *testing.T) {
 		TraceID: trace.TraceID{1}, SpanID: trace.SpanID{1},
 	}))
 	log := run.StepLogger(nonRecording, run.Logger(""))
-	log(nonRecording, slog.LevelError, "\xff invalid utf-8 \x00")
-	run.StepLogger(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)))(ctx, slog.LevelInfo, "foreign logger")
-	run.StepLogger(ctx, slog.New(slog.DiscardHandler))(ctx, slog.LevelInfo, "discarded")
+	log.Log(nonRecording, slog.LevelError, "\xff invalid utf-8 \x00")
+	run.StepLogger(ctx, slog.New(slog.NewTextHandler(io.Discard, nil))).Log(ctx, slog.LevelInfo, "foreign logger")
+	run.StepLogger(ctx, slog.New(slog.DiscardHandler)).Log(ctx, slog.LevelInfo, "discarded")
 	run.End(ctx)
 	run.End(ctx)
-	run.StepLogger(ctx, nil)(ctx, slog.LevelInfo, "after End")
+	run.StepLogger(ctx, nil).Log(ctx, slog.LevelInfo, "after End")
 
 	if got := run.Steps(); got != 4 {
 		t.Errorf("Steps() = %d, want 4", got)

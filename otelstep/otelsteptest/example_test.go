@@ -15,7 +15,7 @@ func build(ctx context.Context, run *otelstep.Run) {
 	defer run.End(ctx)
 	for _, phase := range []string{"parse", "typecheck", "codegen"} {
 		log := run.StepLogger(ctx, run.Logger(phase))
-		log(ctx, slog.LevelInfo, "begin "+phase)
+		log.Log(ctx, slog.LevelInfo, "begin "+phase)
 	}
 }
 

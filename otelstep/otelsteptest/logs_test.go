@@ -17,8 +17,8 @@ func TestMessages(t *testing.T) {
 	ctx := rec.Context()
 
 	log := run.StepLogger(ctx, run.Logger("typecheck"))
-	log(ctx, slog.LevelInfo, "filtered: typecheck logs at Error")
-	log(ctx, slog.LevelError, "undefined: x", "file", "main.go")
+	log.Log(ctx, slog.LevelInfo, "filtered: typecheck logs at Error")
+	log.Log(ctx, slog.LevelError, "undefined: x", "file", "main.go")
 
 	stepCtx, step := run.Start(ctx, run.Logger("codegen"))
 	step.Log(ctx, slog.LevelDebug, "begin codegen", "target", "amd64") // parent's ctx
@@ -86,7 +86,7 @@ func TestMessagesLevelsRoundTrip(t *testing.T) {
 	log := run.StepLogger(ctx, nil)
 	levels := []slog.Level{slog.LevelDebug, slog.LevelInfo, slog.LevelWarn, slog.LevelError, slog.LevelError + 2, slog.LevelDebug - 1}
 	for _, l := range levels {
-		log(ctx, l, l.String())
+		log.Log(ctx, l, l.String())
 	}
 	var got []slog.Level
 	for _, m := range rec.Messages() {

@@ -19,7 +19,7 @@ import (
 func compile(ctx context.Context, run *otelstep.Run, phases ...string) {
 	for _, p := range phases {
 		log := run.StepLogger(ctx, run.Logger(p))
-		log(ctx, slog.LevelInfo, "begin "+p)
+		log.Log(ctx, slog.LevelInfo, "begin "+p)
 	}
 }
 
@@ -124,7 +124,7 @@ func TestConcurrentSteps(t *testing.T) {
 		wg.Go(func() {
 			comp := fmt.Sprintf("worker%d", i%4)
 			log := run.StepLogger(ctx, run.Logger(comp))
-			log(ctx, slog.LevelInfo, "done")
+			log.Log(ctx, slog.LevelInfo, "done")
 			if i%10 == 0 { // readers run alongside writers
 				_, _ = rec.Steps(), rec.Messages()
 			}

@@ -68,7 +68,32 @@ const (
 	// ActiveRunsMetricName is the Int64UpDownCounter of the runs made and not
 	// yet ended.
 	ActiveRunsMetricName = "otelstep.runs.active"
+	// FinishedMetricName is the Int64Gauge of the steps a run has finished,
+	// as [ProgressMetricName] counts them; at [Run.End], the run's final
+	// count.
+	FinishedMetricName = "otelstep.run.finished"
+	// PlannedMetricName is the Int64Gauge of the steps a run is expected to
+	// take (its total); recorded only when the total is known, and at
+	// [Run.End] the run's final total.
+	PlannedMetricName = "otelstep.run.planned"
+
+	// LiveSpanName is the name of the marker span that makes a running step
+	// visible in a trace backend before it ends (see [WithLiveSteps]). It is
+	// not "Step N: ...", so that nobody, and no query on step span names,
+	// takes it for a second step.
+	LiveSpanName = "otelstep.step.running"
+	// LiveRunSpanName is the name of the marker span that makes a run of
+	// [Start] visible in a trace backend before it ends (see
+	// [WithLiveSteps]). It is neither the run's name nor "Step N: ...", so
+	// that nobody takes it for the run or for a step.
+	LiveRunSpanName = "otelstep.run.running"
 )
+
+// MaxEventMessage is the most bytes of the [MessageKey] attribute of a
+// [LogEventName] span event: a longer "Step N: msg" is cut at the last rune
+// boundary at or below it, so that one message cannot make a span too big to
+// export. The log record keeps the whole message.
+const MaxEventMessage = 8192
 
 // DefaultComponent is the component used for an empty component name and for
 // loggers that were not made by a [Run].
