@@ -24,6 +24,10 @@ const (
 	// StepDoneKey is the last done count a step reported with
 	// [Step.Progress] (int), set on the step span when it ends.
 	StepDoneKey = attribute.Key("otelstep.step.done")
+	// StepLabelKey is the [WithLabel] label of a step started with
+	// [Run.Start] (string), on its span and its start record; absent
+	// without a label.
+	StepLabelKey = attribute.Key("otelstep.step.label")
 	// StepTotalKey is the last total a step reported with [Step.Progress]
 	// (int), set on the step span when it ends.
 	StepTotalKey = attribute.Key("otelstep.step.total")

@@ -64,11 +64,11 @@ func TestRecordMatchesOtelslog(t *testing.T) {
 			base := otelslog.NewLogger("parse", otelslog.WithLoggerProvider(s.lp),
 				otelslog.WithVersion(otelstep.Version), otelslog.WithSource(true))
 			if tc.with != nil {
-				logger, base = logger.With(tc.with...), base.With(tc.with...)
+				logger, base = logger.With(tc.with...), base.With(readableArgs(tc.with)...)
 			}
 			run.StepLogger(ctx, logger).Log(ctx, slog.LevelWarn, "begin", tc.args...)
 			contract := []any{string(otelstep.StepNumberKey), int64(1), string(otelstep.ComponentKey), "parse", string(otelstep.RunKey), "build"}
-			base.Log(ctx, slog.LevelWarn, "Step 1: begin", append(contract, tc.args...)...)
+			base.Log(ctx, slog.LevelWarn, "Step 1: begin", append(contract, readableArgs(tc.args)...)...)
 
 			recs := s.logs.all()
 			if len(recs) != 2 {
@@ -128,4 +128,29 @@ func TestGroupKeepsContractOnTop(t *testing.T) {
 	if !strings.Contains(got["req"], "id") {
 		t.Errorf("args not in the open group: %v", got)
 	}
+}
+
+// readableArgs returns args as otelstep hands them to otelslog: a
+// time.Duration as its String ("2s"), an error under a key as its message
+// under that key, then the error itself (which otelslog turns into
+// exception.*).
+func readableArgs(args []any) []any {
+	var out []any
+	for i := 0; i < len(args); i++ {
+		k, ok := args[i].(string)
+		if !ok || i+1 == len(args) {
+			out = append(out, args[i])
+			continue
+		}
+		switch v := args[i+1].(type) {
+		case time.Duration:
+			out = append(out, k, v.String())
+		case error:
+			out = append(out, k, v.Error(), k, v)
+		default:
+			out = append(out, k, v)
+		}
+		i++
+	}
+	return out
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"sync/atomic"
 
 	"go.opentelemetry.io/contrib/bridges/otelslog"
@@ -60,9 +61,9 @@ func (r *Run) component(name string) *component {
 	c.otel = lp.Logger(name, otellog.WithInstrumentationVersion(Version))
 	c.logger = slog.New(&handler{
 		comp: c,
-		otel: otelslog.NewHandler(name, otelslog.WithVersion(Version),
-			otelslog.WithSource(r.cfg.source), otelslog.WithLoggerProvider(lp)),
-		conv:  otelslog.NewHandler(name, otelslog.WithLoggerProvider(captureProvider{})),
+		otel: readable{otelslog.NewHandler(name, otelslog.WithVersion(Version),
+			otelslog.WithSource(r.cfg.source), otelslog.WithLoggerProvider(lp))},
+		conv:  readable{otelslog.NewHandler(name, otelslog.WithLoggerProvider(captureProvider{}))},
 		local: r.cfg.handler,
 	})
 	r.components[name] = c
@@ -264,7 +265,7 @@ func basicValue(v slog.Value) (attribute.Value, bool) {
 	case slog.KindBool:
 		return attribute.BoolValue(v.Bool()), true
 	case slog.KindDuration:
-		return attribute.Int64Value(v.Duration().Nanoseconds()), true
+		return attribute.StringValue(v.Duration().String()), true // as readable does
 	case slog.KindFloat64:
 		return attribute.Float64Value(v.Float64()), true
 	case slog.KindInt64:
@@ -325,3 +326,75 @@ func (captureLogger) Emit(ctx context.Context, r otellog.Record) {
 }
 
 func (captureLogger) Enabled(context.Context, otellog.EnabledParameters) bool { return true }
+
+// readable is the slog.Handler in front of otelslog. It hands otelslog a
+// time.Duration as Go writes it ("120ms") instead of a bare count of
+// nanoseconds, and an error also as its message under its own key, which
+// otelslog drops when it moves the error to the record's exception.*
+// attributes. OTel logs have no duration type, and a person reads both in
+// every backend, the console view included.
+type readable struct{ slog.Handler }
+
+func (h readable) Handle(ctx context.Context, r slog.Record) error {
+	n := 0
+	r.Attrs(func(a slog.Attr) bool {
+		if isReadable(a) {
+			n++
+		}
+		return true
+	})
+	if n == 0 {
+		return h.Handler.Handle(ctx, r)
+	}
+	attrs := make([]slog.Attr, 0, r.NumAttrs()+n)
+	r.Attrs(func(a slog.Attr) bool {
+		attrs = appendReadable(attrs, a)
+		return true
+	})
+	r2 := slog.NewRecord(r.Time, r.Level, r.Message, r.PC)
+	r2.AddAttrs(attrs...)
+	return h.Handler.Handle(ctx, r2)
+}
+
+func (h readable) WithAttrs(attrs []slog.Attr) slog.Handler {
+	if slices.ContainsFunc(attrs, isReadable) {
+		out := make([]slog.Attr, 0, len(attrs)+1)
+		for _, a := range attrs {
+			out = appendReadable(out, a)
+		}
+		attrs = out
+	}
+	return readable{h.Handler.WithAttrs(attrs)}
+}
+
+func (h readable) WithGroup(name string) slog.Handler {
+	return readable{h.Handler.WithGroup(name)}
+}
+
+// isReadable reports whether appendReadable changes a: a duration, or an
+// error with a key.
+func isReadable(a slog.Attr) bool {
+	switch a.Value.Kind() {
+	case slog.KindDuration:
+		return true
+	case slog.KindAny:
+		_, ok := a.Value.Any().(error)
+		return ok && a.Key != ""
+	}
+	return false
+}
+
+// appendReadable appends a to dst as readable hands it to otelslog: a
+// duration as its String, an error with a key as its message under that
+// key, followed by the error itself.
+func appendReadable(dst []slog.Attr, a slog.Attr) []slog.Attr {
+	switch a.Value.Kind() {
+	case slog.KindDuration:
+		return append(dst, slog.String(a.Key, a.Value.Duration().String()))
+	case slog.KindAny:
+		if err, ok := a.Value.Any().(error); ok && a.Key != "" {
+			return append(dst, slog.String(a.Key, err.Error()), a)
+		}
+	}
+	return append(dst, a)
+}

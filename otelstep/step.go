@@ -52,6 +52,7 @@ type Step struct {
 	log   StepLogger
 	span  trace.Span
 	start time.Time
+	label string // of WithLabel, or ""
 	once  sync.Once
 	lv    liveStep // in-step progress and running marker: metrics.go, live.go
 }
@@ -102,15 +103,17 @@ func (r *Run) Start(ctx context.Context, logger *slog.Logger, opts ...StepOption
 	s.log.step = s
 	s.start = r.lv.now()
 	name := s.log.comp.name
-	if sc := newStepConfig(opts); sc.label != "" {
-		name = sc.label
+	attrs := s.log.attrs(1)
+	if s.label = newStepConfig(opts).label; s.label != "" {
+		name = s.label
+		attrs = append(attrs, StepLabelKey.String(s.label))
 	}
 	parent := ctx
 	if !trace.SpanContextFromContext(ctx).IsValid() && r.span != nil {
 		parent = trace.ContextWithSpan(ctx, r.span)
 	}
 	ctx, s.span = r.tracer().Start(parent, s.log.text(": ", name),
-		trace.WithAttributes(s.log.attrs(0)...), trace.WithTimestamp(s.start))
+		trace.WithAttributes(attrs...), trace.WithTimestamp(s.start))
 	s.log.started(parent, s)
 	r.open(s)
 	return ctx, s
@@ -165,6 +168,9 @@ func (l StepLogger) started(ctx context.Context, s *Step) {
 			rec.SetEventName(StepEventName)
 			if t := l.run.totalSteps(); t > 0 {
 				rec.AddAttributes(StepsTotalKey.Int(t))
+			}
+			if s.label != "" {
+				rec.AddAttributes(StepLabelKey.String(s.label))
 			}
 			l.comp.otel.Emit(sctx, rec)
 		}

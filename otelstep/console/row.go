@@ -25,9 +25,8 @@ func (rs *runState) numbers() (n, total int64, frac float64) {
 		}
 		return n, total, frac
 	}
-	// TODO(merge): the core records otelstep.run.finished wherever it
-	// records otelstep.run.progress; then the only case left here is a run
-	// with no total, and this ratio × total guess goes.
+	// No finished gauge collected (a provider of another otelstep version,
+	// or none yet): the progress ratio, or the steps the lines showed.
 	n, total, frac = rs.steps, rs.total, -1
 	if total > 0 {
 		if rs.hasRatio {

@@ -551,7 +551,7 @@ func TestLabelInStatus(t *testing.T) {
 	ctx := context.Background()
 	run := otelstep.NewRun("mig", p.opts(otelstep.WithTotalSteps(2))...)
 	sctx, s := run.Start(ctx, run.Logger("copy"), otelstep.WithLabel("copy users"))
-	// The start record as the core is to write it (TODO(merge): the core's).
+	// The start record as the core writes it.
 	var rec otellog.Record
 	rec.SetEventName(otelstep.StepEventName)
 	rec.SetBody(attribute.StringValue("Step 1 started: copy"))

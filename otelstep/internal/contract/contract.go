@@ -11,18 +11,11 @@ import (
 	"github.com/otelstep/otelstep/otelstep"
 )
 
-// Names this package reads before package otelstep defines them.
-// TODO(merge): use the core's constants once it records them.
+// Names of the contract the decoder reads, as package otelstep defines them.
 const (
-	// FinishedMetricName is the Int64Gauge of a run's finished steps,
-	// recorded with otelstep.run.progress and at Run.End.
-	FinishedMetricName = "otelstep.run.finished"
-	// PlannedMetricName is the Int64Gauge of a run's total, when known,
-	// recorded with otelstep.run.progress and at Run.End.
-	PlannedMetricName = "otelstep.run.planned"
-	// StepLabelKey is a step's WithLabel label (string), on its step-start
-	// record and its span (proposed).
-	StepLabelKey = attribute.Key("otelstep.step.label")
+	FinishedMetricName = otelstep.FinishedMetricName
+	PlannedMetricName  = otelstep.PlannedMetricName
+	StepLabelKey       = otelstep.StepLabelKey
 )
 
 // Attrs is what the contract's attributes of one span, span event, log
