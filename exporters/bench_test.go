@@ -48,7 +48,8 @@ func setupDiscarding(b *testing.B) *Providers {
 	b.Helper()
 	clearOTelEnv(b)
 	b.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9") // never used
-	metrics, _ := stdoutmetric.New(stdoutmetric.WithWriter(io.Discard)) // exports every 60 s: aggregates in between
+	// A metric exporter that discards, every 60 s: the reader aggregates in between.
+	metrics, _ := stdoutmetric.New(stdoutmetric.WithWriter(io.Discard))
 	p, err := Setup(context.Background(), WithGlobals(false), WithConsole(discardWriter{}),
 		withExporters(discardSpans{}, metrics, discardLogs{}))
 	if err != nil {

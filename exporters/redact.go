@@ -17,8 +17,8 @@ const redacted = "<redacted>"
 // as one of the printable ones: an opaque part, a bad host or port).
 type endpoint struct {
 	scheme, authority, path string // printable; authority "" if it is hidden
-	hidden                      []string
-	user, query, frag, bad      bool // which parts were hidden
+	hidden                  []string
+	user, query, frag, bad  bool // which parts were hidden
 }
 
 // splitEndpoint cuts v (spaces trimmed) into an endpoint. It never fails:

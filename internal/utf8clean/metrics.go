@@ -28,21 +28,37 @@ func Metrics(rm *metricdata.ResourceMetrics) bool {
 func aggregation(data metricdata.Aggregation) bool {
 	switch d := data.(type) {
 	case metricdata.Gauge[int64]:
-		return points(d.DataPoints, func(p *metricdata.DataPoint[int64]) (*attribute.Set, []metricdata.Exemplar[int64]) { return &p.Attributes, p.Exemplars })
+		return points(d.DataPoints, func(p *metricdata.DataPoint[int64]) (*attribute.Set, []metricdata.Exemplar[int64]) {
+			return &p.Attributes, p.Exemplars
+		})
 	case metricdata.Gauge[float64]:
-		return points(d.DataPoints, func(p *metricdata.DataPoint[float64]) (*attribute.Set, []metricdata.Exemplar[float64]) { return &p.Attributes, p.Exemplars })
+		return points(d.DataPoints, func(p *metricdata.DataPoint[float64]) (*attribute.Set, []metricdata.Exemplar[float64]) {
+			return &p.Attributes, p.Exemplars
+		})
 	case metricdata.Sum[int64]:
-		return points(d.DataPoints, func(p *metricdata.DataPoint[int64]) (*attribute.Set, []metricdata.Exemplar[int64]) { return &p.Attributes, p.Exemplars })
+		return points(d.DataPoints, func(p *metricdata.DataPoint[int64]) (*attribute.Set, []metricdata.Exemplar[int64]) {
+			return &p.Attributes, p.Exemplars
+		})
 	case metricdata.Sum[float64]:
-		return points(d.DataPoints, func(p *metricdata.DataPoint[float64]) (*attribute.Set, []metricdata.Exemplar[float64]) { return &p.Attributes, p.Exemplars })
+		return points(d.DataPoints, func(p *metricdata.DataPoint[float64]) (*attribute.Set, []metricdata.Exemplar[float64]) {
+			return &p.Attributes, p.Exemplars
+		})
 	case metricdata.Histogram[int64]:
-		return points(d.DataPoints, func(p *metricdata.HistogramDataPoint[int64]) (*attribute.Set, []metricdata.Exemplar[int64]) { return &p.Attributes, p.Exemplars })
+		return points(d.DataPoints, func(p *metricdata.HistogramDataPoint[int64]) (*attribute.Set, []metricdata.Exemplar[int64]) {
+			return &p.Attributes, p.Exemplars
+		})
 	case metricdata.Histogram[float64]:
-		return points(d.DataPoints, func(p *metricdata.HistogramDataPoint[float64]) (*attribute.Set, []metricdata.Exemplar[float64]) { return &p.Attributes, p.Exemplars })
+		return points(d.DataPoints, func(p *metricdata.HistogramDataPoint[float64]) (*attribute.Set, []metricdata.Exemplar[float64]) {
+			return &p.Attributes, p.Exemplars
+		})
 	case metricdata.ExponentialHistogram[int64]:
-		return points(d.DataPoints, func(p *metricdata.ExponentialHistogramDataPoint[int64]) (*attribute.Set, []metricdata.Exemplar[int64]) { return &p.Attributes, p.Exemplars })
+		return points(d.DataPoints, func(p *metricdata.ExponentialHistogramDataPoint[int64]) (*attribute.Set, []metricdata.Exemplar[int64]) {
+			return &p.Attributes, p.Exemplars
+		})
 	case metricdata.ExponentialHistogram[float64]:
-		return points(d.DataPoints, func(p *metricdata.ExponentialHistogramDataPoint[float64]) (*attribute.Set, []metricdata.Exemplar[float64]) { return &p.Attributes, p.Exemplars })
+		return points(d.DataPoints, func(p *metricdata.ExponentialHistogramDataPoint[float64]) (*attribute.Set, []metricdata.Exemplar[float64]) {
+			return &p.Attributes, p.Exemplars
+		})
 	}
 	return true
 }
