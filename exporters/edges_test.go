@@ -2,6 +2,7 @@ package exporters
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -155,6 +156,11 @@ func TestShutdownReleasesEverything(t *testing.T) {
 		if n := requests.Load(); n != after {
 			t.Errorf("cycle %d: %d requests reached the server after Shutdown returned", cycle, n-after)
 		}
+		for l := range strings.SplitSeq(strings.TrimSpace(console.String()), "\n") {
+			if !strings.HasPrefix(l, "exporters: ") || strings.Contains(l, `\n`) {
+				t.Errorf("cycle %d: console line not Setup's, or not one line: %q", cycle, l)
+			}
+		}
 		if st := p.Stats(); st.SpansPending != 0 || st.SpansExported+st.SpansFailed+st.SpansDropped != st.SpansEnded {
 			t.Errorf("cycle %d: %+v", cycle, st)
 		}
@@ -164,5 +170,21 @@ func TestShutdownReleasesEverything(t *testing.T) {
 	}
 	if h := heap(); h > heap0+32<<20 {
 		t.Errorf("heap in use grew from %d MiB to %d MiB over five cycles", heap0>>20, h>>20)
+	}
+}
+
+// TestErrorLineOneLine: an error joining several (a log export of several
+// batches) is one line on the console, each distinct message once, and an
+// export error names its signal and destination.
+func TestErrorLineOneLine(t *testing.T) {
+	var lines []string
+	l := newErrorLimiter(time.Hour, func(s string) { lines = append(lines, s) }, nil, func(s string) string { return s })
+	refused := errors.New("logs export: connection refused")
+	l.Handle(&exportError{signal: "logs", target: "otlp http/protobuf http://h:4318/v1/logs", err: errors.Join(refused, refused, refused, errors.New("retry"))})
+	l.Handle(errors.Join(errCut, errCut)) // abandoned at Shutdown: not reported
+	l.close()
+	want := "exporters: logs to otlp http/protobuf http://h:4318/v1/logs: export failed: logs export: connection refused; retry (repeats are counted, summarised every 1h0m0s)"
+	if len(lines) != 1 || lines[0] != want {
+		t.Errorf("lines = %q, want [%q]", lines, want)
 	}
 }
