@@ -265,6 +265,20 @@ func disabledProviders(w io.Writer) *Providers {
 	}
 }
 
+// Destination describes where a signal ("traces", "metrics" or "logs")
+// goes, for a program's own messages: for example "otlp http/protobuf
+// http://collector:4318/v1/traces", "console", "prometheus" or "none";
+// never with a secret of the endpoint. It is "none" for a nil p, for
+// disabled providers and for another signal name.
+func (p *Providers) Destination(signal string) string {
+	for _, s := range signals {
+		if p != nil && s.name == signal && p.targets[s.i] != "" {
+			return p.targets[s.i]
+		}
+	}
+	return exporterNone
+}
+
 // Disabled reports whether OTEL_SDK_DISABLED=true made Setup build inert
 // providers. It is false for a nil p.
 func (p *Providers) Disabled() bool { return p != nil && p.disabled }
