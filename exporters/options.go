@@ -90,9 +90,9 @@ func WithGlobals(set bool) Option {
 	})
 }
 
-// WithConsole sets where the console view writes: the embedded default when
-// nothing is configured, and any signal whose OTEL_*_EXPORTER is "console".
-// The default is os.Stderr; nil restores it.
+// WithConsole sets where the console view writes (see "Console" in the
+// package documentation); OTELSTEP_CONSOLE=auto shows the view beside the
+// exporters when it is a terminal. The default is os.Stderr; nil restores it.
 func WithConsole(w io.Writer) Option {
 	return optionFunc(func(c config) config {
 		if w == nil {

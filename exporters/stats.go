@@ -3,6 +3,7 @@ package exporters
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"sync/atomic"
 
 	sdklog "go.opentelemetry.io/otel/sdk/log"
@@ -121,30 +122,17 @@ func (p countingLogProcessor) OnEmit(ctx context.Context, r *sdklog.Record) erro
 	return p.Processor.OnEmit(ctx, r)
 }
 
-// pointCount returns the number of data points in rm.
+// pointCount returns the number of data points in rm. Every aggregation
+// type of metricdata holds them in a DataPoints slice: reflection reads
+// its length without a case per type.
 func pointCount(rm *metricdata.ResourceMetrics) int {
 	n := 0
 	for _, sm := range rm.ScopeMetrics {
 		for _, m := range sm.Metrics {
-			switch d := m.Data.(type) {
-			case metricdata.Gauge[int64]:
-				n += len(d.DataPoints)
-			case metricdata.Gauge[float64]:
-				n += len(d.DataPoints)
-			case metricdata.Sum[int64]:
-				n += len(d.DataPoints)
-			case metricdata.Sum[float64]:
-				n += len(d.DataPoints)
-			case metricdata.Histogram[int64]:
-				n += len(d.DataPoints)
-			case metricdata.Histogram[float64]:
-				n += len(d.DataPoints)
-			case metricdata.ExponentialHistogram[int64]:
-				n += len(d.DataPoints)
-			case metricdata.ExponentialHistogram[float64]:
-				n += len(d.DataPoints)
-			case metricdata.Summary:
-				n += len(d.DataPoints)
+			if v := reflect.ValueOf(m.Data); v.Kind() == reflect.Struct {
+				if dp := v.FieldByName("DataPoints"); dp.Kind() == reflect.Slice {
+					n += dp.Len()
+				}
 			}
 		}
 	}
