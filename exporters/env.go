@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"go.opentelemetry.io/contrib/propagators/autoprop"
+	"golang.org/x/net/http/httpguts"
 )
 
 // EnvError reports an environment variable whose value Setup cannot use.
@@ -400,7 +401,7 @@ func (e env) checkHeaders(key string) error {
 			// Without "=" the whole entry may be a secret: show nothing of it.
 			return &EnvError{Var: key, Redacted: true, Problem: where + " has no '='", Accepted: accepted}
 		}
-		if !validHeaderKey(name) {
+		if !httpguts.ValidHeaderFieldName(name) { // an HTTP token, as the OTLP exporters require
 			return &EnvError{Var: key, Redacted: true, Problem: where + " has an invalid key (not shown: it may hold a secret)", Accepted: accepted}
 		}
 		if _, err := url.PathUnescape(val); err != nil {
@@ -467,23 +468,6 @@ func validHost(h string) bool {
 func validPort(p string) bool {
 	n, err := strconv.Atoi(p)
 	return err == nil && n >= 0 && n <= 65535
-}
-
-// validHeaderKey reports whether k is an HTTP token (RFC 9110), the rule the
-// OTLP exporters apply.
-func validHeaderKey(k string) bool {
-	if k == "" {
-		return false
-	}
-	for _, c := range k {
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		case strings.ContainsRune("!#$%&'*+-.^_`|~", c):
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 // errText returns the error's message, with the *os.PathError operation
