@@ -3,6 +3,7 @@ package exporters
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"runtime"
 	"runtime/metrics"
@@ -13,10 +14,10 @@ import (
 
 	"go.opentelemetry.io/contrib/bridges/otelslog"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/exporters/stdout/stdoutmetric"
 	otellog "go.opentelemetry.io/otel/log"
 	"go.opentelemetry.io/otel/metric"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
@@ -42,19 +43,15 @@ func (discardLogs) Shutdown(context.Context) error                { return nil }
 func (discardLogs) ForceFlush(context.Context) error              { return nil }
 
 // setupDiscarding runs Setup as for OTLP with its defaults, the exporters
-// swapped for discarding ones and the metric reader for a manual one (it
-// aggregates, as the periodic reader does between exports).
+// swapped for discarding ones through the withExporters option.
 func setupDiscarding(b *testing.B) *Providers {
 	b.Helper()
 	clearOTelEnv(b)
 	b.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9") // never used
-	testExporters = &struct {
-		spans   sdktrace.SpanExporter
-		logs    sdklog.Exporter
-		metrics sdkmetric.Reader
-	}{discardSpans{}, discardLogs{}, sdkmetric.NewManualReader()}
-	defer func() { testExporters = nil }()
-	p, err := Setup(context.Background(), WithGlobals(false), WithConsole(discardWriter{}))
+	// A metric exporter that discards, every 60 s: the reader aggregates in between.
+	metrics, _ := stdoutmetric.New(stdoutmetric.WithWriter(io.Discard))
+	p, err := Setup(context.Background(), WithGlobals(false), WithConsole(discardWriter{}),
+		withExporters(discardSpans{}, metrics, discardLogs{}))
 	if err != nil {
 		b.Fatal(err)
 	}

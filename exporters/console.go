@@ -8,15 +8,6 @@ import (
 	"github.com/otelstep/otelstep/otelstep/console"
 )
 
-// newConsole returns the console view on w that the console branches of
-// Setup wire in: its span and log exporters behind simple processors (the
-// view writes synchronously: nothing is buffered, nothing lost), its metric
-// reader, and its Write for Setup's own lines (export errors, the lost
-// telemetry line), which then never collide with the status line. The view
-// itself, terminal detection included, is package
-// [github.com/otelstep/otelstep/otelstep/console].
-func newConsole(w io.Writer) *console.View { return console.New(w) }
-
 // Console returns a writer for the program's own lines on the console: the
 // [WithConsole] writer, os.Stderr by default. Write through it rather than
 // to os.Stderr directly, so that a line never collides with the console

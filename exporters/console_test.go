@@ -127,10 +127,12 @@ func TestExplicitConsoleAndNone(t *testing.T) {
 	}
 }
 
+// TestConsoleForceFlushPrintsOtherMetrics: with OTEL_METRICS_EXPORTER=console
+// the view prints the values of the program's own metrics.
 func TestConsoleForceFlushPrintsOtherMetrics(t *testing.T) {
 	var buf bytes.Buffer
 	ctx := context.Background()
-	p, err := Setup(ctx, testEnv(t, nil), WithConsole(&buf), WithGlobals(false))
+	p, err := Setup(ctx, testEnv(t, map[string]string{"OTEL_METRICS_EXPORTER": "console"}), WithConsole(&buf), WithGlobals(false))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,6 +146,31 @@ func TestConsoleForceFlushPrintsOtherMetrics(t *testing.T) {
 	}
 	if err := p.Shutdown(ctx); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestFallbackPrintsNoOtherMetrics: with nothing configured (the demo's
+// -serve mode) the view shows the job, and the values of other scopes'
+// metrics (otelhttp's histograms) are not printed at Shutdown.
+func TestFallbackPrintsNoOtherMetrics(t *testing.T) {
+	var buf bytes.Buffer
+	ctx := context.Background()
+	p, err := Setup(ctx, testEnv(t, nil), WithConsole(&buf), WithGlobals(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, _ := p.MeterProvider.Meter("go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp").Float64Histogram("http.server.request.duration")
+	h.Record(ctx, 0.25)
+	emitSample(ctx, t, p) // otelstep's gauges: the view's summary
+	if err := p.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := buf.String()
+	if strings.Contains(got, "http.server.request.duration") || strings.Contains(got, "histogram") {
+		t.Errorf("a metric of another scope was printed:\n%s", got)
+	}
+	if !strings.Contains(got, "compile: ended at 3/5 steps") {
+		t.Errorf("no summary of the run from otelstep's gauges:\n%s", got)
 	}
 }
 

@@ -58,7 +58,7 @@ func TestConsoleWriter(t *testing.T) {
 // Setup's prefix, and with "otel: " when it does not.
 func TestErrorLimiterSpeaker(t *testing.T) {
 	var lines []string
-	l := newErrorLimiter(0, func(s string) { lines = append(lines, s) }, nil, func(s string) string { return s }, "")
+	l := newErrorLimiter(0, func(s string) { lines = append(lines, s) }, nil, func(s string) string { return s })
 	l.Handle(fmt.Errorf(`otelstep: OTELSTEP_LOGS="bad token": bad token`))
 	l.Handle(fmt.Errorf("context deadline exceeded"))
 	l.Handle(fmt.Errorf(`a b: c`))

@@ -8,9 +8,11 @@ import (
 	"net"
 	"net/url"
 	"os"
-	"path"
 	"strconv"
 	"strings"
+
+	"go.opentelemetry.io/contrib/propagators/autoprop"
+	"golang.org/x/net/http/httpguts"
 )
 
 // EnvError reports an environment variable whose value Setup cannot use.
@@ -60,6 +62,7 @@ const (
 
 // signal is one of the three OTel signals.
 type signal struct {
+	i        int      // its index in signals and in every per-signal array
 	name     string   // "traces", "metrics", "logs"
 	upper    string   // "TRACES", ...
 	exporter string   // its OTEL_*_EXPORTER variable
@@ -67,13 +70,27 @@ type signal struct {
 }
 
 var (
-	sigTraces  = signal{"traces", "TRACES", "OTEL_TRACES_EXPORTER", []string{exporterOTLP, exporterConsole, exporterNone}}
-	sigMetrics = signal{"metrics", "METRICS", "OTEL_METRICS_EXPORTER", []string{exporterOTLP, exporterPrometheus, exporterConsole, exporterNone}}
-	sigLogs    = signal{"logs", "LOGS", "OTEL_LOGS_EXPORTER", []string{exporterOTLP, exporterConsole, exporterNone}}
-	signals    = []signal{sigTraces, sigMetrics, sigLogs}
+	sigTraces  = signal{0, "traces", "TRACES", "OTEL_TRACES_EXPORTER", []string{exporterOTLP, exporterConsole, exporterNone}}
+	sigMetrics = signal{1, "metrics", "METRICS", "OTEL_METRICS_EXPORTER", []string{exporterOTLP, exporterPrometheus, exporterConsole, exporterNone}}
+	sigLogs    = signal{2, "logs", "LOGS", "OTEL_LOGS_EXPORTER", []string{exporterOTLP, exporterConsole, exporterNone}}
+	signals    = [3]signal{sigTraces, sigMetrics, sigLogs}
 )
 
-// env reads variables through a lookup function.
+// EnvConsole is the variable that shows or hides the console view:
+// auto (the default), on or off. See "Console" in the package documentation.
+const EnvConsole = "OTELSTEP_CONSOLE"
+
+// Values of EnvConsole.
+const (
+	consoleAuto = "auto"
+	consoleOn   = "on"
+	consoleOff  = "off"
+)
+
+const envPropagators = "OTEL_PROPAGATORS"
+
+// env reads variables through a lookup function: os.LookupEnv in Setup, a
+// map in unit tests. It is the package's one reader of the environment.
 type env struct {
 	lookup func(string) (string, bool)
 }
@@ -88,10 +105,33 @@ func (e env) raw(key string) string {
 // exporters read it.
 func (e env) get(key string) string { return strings.TrimSpace(e.raw(key)) }
 
+// int returns the integer value of the first of keys that is set and
+// non-empty, as the SDK reads them.
+func (e env) int(keys ...string) (int, bool) {
+	for _, k := range keys {
+		if v := e.get(k); v != "" {
+			n, err := strconv.Atoi(v)
+			return n, err == nil
+		}
+	}
+	return 0, false
+}
+
 // plan is what Setup builds, decided from the environment.
 type plan struct {
-	fallback bool              // nothing configured: console view for all three
-	exporter map[string]string // signal name -> exporter name
+	exporter    [3]string // per signal: otlp, prometheus, console (the view only) or none
+	console     string    // EnvConsole: auto, on or off
+	fallback    bool      // nothing configured: the view for all three, unless off
+	propagators []string  // OTEL_PROPAGATORS, as autoprop names them
+	promBridge  bool      // OTEL_METRICS_PRODUCERS names prometheus
+}
+
+// beside reports whether the console view shows all three signals beside
+// their exporters, given whether its writer is a terminal: when nothing is
+// configured, when EnvConsole is on, or when it is auto and the writer is a
+// terminal. (A signal whose exporter is console goes to the view anyway.)
+func (p plan) beside(terminal bool) bool {
+	return p.fallback && p.console != consoleOff || p.console == consoleOn || p.console == consoleAuto && terminal
 }
 
 // sdkDisabled reads OTEL_SDK_DISABLED.
@@ -116,11 +156,31 @@ func (e env) plan() (plan, error) {
 			errs = append(errs, err)
 		}
 	}
-	p := plan{exporter: map[string]string{}, fallback: !e.configured()}
+	p := plan{fallback: !e.configured()}
 	for _, s := range signals {
 		name, err := e.exporterName(s)
 		add(err)
-		p.exporter[s.name] = name
+		p.exporter[s.i] = name
+	}
+	p.console = strings.ToLower(e.get(EnvConsole))
+	switch p.console {
+	case "":
+		p.console = consoleAuto
+	case consoleAuto, consoleOn, consoleOff:
+	default:
+		add(&EnvError{Var: EnvConsole, Value: e.raw(EnvConsole), Problem: "unknown value", Accepted: "auto (default), on, off"})
+	}
+	var err error
+	p.propagators, err = e.propagators()
+	add(err)
+	for name := range strings.SplitSeq(e.get("OTEL_METRICS_PRODUCERS"), ",") {
+		switch name = strings.TrimSpace(name); name {
+		case "prometheus":
+			p.promBridge = true
+		case "", "none":
+		default:
+			add(&EnvError{Var: "OTEL_METRICS_PRODUCERS", Value: e.raw("OTEL_METRICS_PRODUCERS"), Problem: "unknown producer " + strconv.Quote(name), Accepted: "prometheus, none"})
+		}
 	}
 	add(e.checkProtocol("OTEL_EXPORTER_OTLP_PROTOCOL"))
 	add(e.checkEndpoint("OTEL_EXPORTER_OTLP_ENDPOINT", e.protocol(signal{})))
@@ -143,18 +203,42 @@ func (e env) plan() (plan, error) {
 	for _, k := range limitVars {
 		add(e.checkInt(k, -1, "an integer >= -1 (-1: no limit)"))
 	}
-	if p.exporter[sigMetrics.name] == exporterPrometheus {
+	if p.exporter[sigMetrics.i] == exporterPrometheus {
 		add(e.checkHost("OTEL_EXPORTER_PROMETHEUS_HOST"))
 		add(e.checkPort("OTEL_EXPORTER_PROMETHEUS_PORT"))
 	}
-	_, err := parseResourceAttributes(e.raw(resourceAttributesKey))
+	_, err = parseResourceAttributes(e.raw(resourceAttributesKey))
 	add(err)
-	if p.fallback {
-		for _, s := range signals {
-			p.exporter[s.name] = exporterConsole
+	for _, s := range signals {
+		switch {
+		case p.console == consoleOff && p.exporter[s.i] == exporterConsole && !p.fallback:
+			add(&EnvError{Var: EnvConsole, Value: e.raw(EnvConsole), Problem: s.exporter + " is console, which " + EnvConsole + "=off hides", Accepted: "auto, on, or another " + s.exporter})
+		case p.fallback && p.console == consoleOff:
+			p.exporter[s.i] = exporterNone
+		case p.fallback:
+			p.exporter[s.i] = exporterConsole
 		}
 	}
 	return p, errors.Join(errs...)
+}
+
+// propagators returns the names OTEL_PROPAGATORS lists, spaces trimmed, or
+// tracecontext and baggage when it is unset, after checking them with
+// autoprop.
+func (e env) propagators() ([]string, error) {
+	v := e.get(envPropagators)
+	if v == "" {
+		return []string{"tracecontext", "baggage"}, nil
+	}
+	names := strings.Split(v, ",")
+	for i := range names {
+		names[i] = strings.TrimSpace(names[i])
+	}
+	if _, err := autoprop.TextMapPropagator(names...); err != nil {
+		return nil, &EnvError{Var: envPropagators, Value: e.raw(envPropagators), Problem: err.Error(),
+			Accepted: "a comma-separated list of tracecontext, baggage, b3, b3multi, jaeger, xray, ottrace, or none"}
+	}
+	return names, nil
 }
 
 // configured reports whether any exporter or endpoint variable is set; if
@@ -233,7 +317,7 @@ func (e env) checkEndpoint(key, proto string) error {
 		accepted = "a URL such as http://localhost:4317 or https://collector:4317, host:port, or unix:///path"
 	}
 	bad := func(problem string) error {
-		return &EnvError{Var: key, Value: redactURL(v), Problem: problem, Accepted: accepted}
+		return &EnvError{Var: key, Value: endpointText(v), Problem: problem, Accepted: accepted}
 	}
 	if proto == protoGRPC {
 		if host, port, err := net.SplitHostPort(v); err == nil && host != "" && validPort(port) {
@@ -317,7 +401,7 @@ func (e env) checkHeaders(key string) error {
 			// Without "=" the whole entry may be a secret: show nothing of it.
 			return &EnvError{Var: key, Redacted: true, Problem: where + " has no '='", Accepted: accepted}
 		}
-		if !validHeaderKey(name) {
+		if !httpguts.ValidHeaderFieldName(name) { // an HTTP token, as the OTLP exporters require
 			return &EnvError{Var: key, Redacted: true, Problem: where + " has an invalid key (not shown: it may hold a secret)", Accepted: accepted}
 		}
 		if _, err := url.PathUnescape(val); err != nil {
@@ -386,56 +470,6 @@ func validPort(p string) bool {
 	return err == nil && n >= 0 && n <= 65535
 }
 
-// validHeaderKey reports whether k is an HTTP token (RFC 9110), the rule the
-// OTLP exporters apply.
-func validHeaderKey(k string) bool {
-	if k == "" {
-		return false
-	}
-	for _, c := range k {
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		case strings.ContainsRune("!#$%&'*+-.^_`|~", c):
-		default:
-			return false
-		}
-	}
-	return true
-}
-
-// redactURL hides a password in a URL's user information and its query
-// string, also in a URL that does not parse.
-func redactURL(v string) string {
-	if before, _, ok := strings.Cut(v, "?"); ok {
-		return redactURL(before) + "?<redacted>"
-	}
-	u, err := url.Parse(v)
-	if err == nil {
-		if u.User == nil {
-			return v
-		}
-		return u.Redacted()
-	}
-	// Unparsable: hide whatever follows "user:" in the authority.
-	start := 0
-	if i := strings.Index(v, "://"); i >= 0 {
-		start = i + 3
-	}
-	end := len(v)
-	if i := strings.IndexAny(v[start:], "/?#"); i >= 0 {
-		end = start + i
-	}
-	at := strings.LastIndex(v[start:end], "@")
-	if at < 0 {
-		return v
-	}
-	at += start
-	if c := strings.Index(v[start:at], ":"); c >= 0 {
-		return v[:start+c+1] + "xxxxx" + v[at:]
-	}
-	return v
-}
-
 // errText returns the error's message, with the *os.PathError operation
 // spelled plainly.
 func errText(err error) string {
@@ -444,38 +478,4 @@ func errText(err error) string {
 		return pe.Err.Error()
 	}
 	return err.Error()
-}
-
-// target describes where an OTLP signal goes, for messages: protocol and
-// the URL the exporter really uses, as the OTLP exporters derive it (for
-// http/protobuf the general endpoint's path joined with /v1/<signal>), so
-// without user information, query string or fragment.
-func (e env) target(s signal) string {
-	proto := e.protocol(s)
-	v, base := e.get("OTEL_EXPORTER_OTLP_"+s.upper+"_ENDPOINT"), false
-	if v == "" {
-		v, base = e.get("OTEL_EXPORTER_OTLP_ENDPOINT"), true
-	}
-	switch {
-	case v == "" && proto == protoGRPC:
-		return "otlp grpc localhost:4317 (default endpoint)"
-	case v == "":
-		return "otlp http/protobuf http://localhost:4318/v1/" + s.name + " (default endpoint)"
-	}
-	u, err := url.Parse(v)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
-		// A gRPC host:port or unix: target: the part before any query.
-		v, _, _ = strings.Cut(redactURL(v), "?")
-		return "otlp " + proto + " " + v
-	}
-	if proto == protoGRPC {
-		return "otlp grpc " + u.Scheme + "://" + u.Host
-	}
-	p := u.Path
-	if base {
-		p = path.Join(p, "/v1/"+s.name)
-	} else if p == "" {
-		p = "/"
-	}
-	return "otlp " + proto + " " + u.Scheme + "://" + u.Host + p
 }

@@ -35,10 +35,10 @@ func TestBadValues(t *testing.T) {
 		{"protocol json", map[string]string{"OTEL_EXPORTER_OTLP_PROTOCOL": "http/json"}, "OTEL_EXPORTER_OTLP_PROTOCOL", `"http/json"`, "http/protobuf (default), grpc"},
 		{"signal protocol", map[string]string{"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "thrift"}, "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", `"thrift"`, "http/protobuf (default), grpc"},
 		{"endpoint no scheme", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "localhost:4318"}, "OTEL_EXPORTER_OTLP_ENDPOINT", `"localhost:4318"`, "http://localhost:4318"},
-		{"endpoint unparsable", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://[::1"}, "OTEL_EXPORTER_OTLP_ENDPOINT", `"http://[::1"`, "unparsable endpoint"},
+		{"endpoint unparsable", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://[::1"}, "OTEL_EXPORTER_OTLP_ENDPOINT", `"http://<redacted>"`, "unparsable endpoint"},
 		{"endpoint scheme", map[string]string{"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT": "ftp://collector"}, "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", `"ftp://collector"`, "https://collector:4318"},
 		{"endpoint no host", map[string]string{"OTEL_EXPORTER_OTLP_LOGS_ENDPOINT": "http:///v1/logs"}, "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", `"http:///v1/logs"`, "no host"},
-		{"endpoint password", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "ftp://user:" + secret + "@collector"}, "OTEL_EXPORTER_OTLP_ENDPOINT", `"ftp://user:xxxxx@collector"`, "http://localhost:4318"},
+		{"endpoint password", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "ftp://user:" + secret + "@collector"}, "OTEL_EXPORTER_OTLP_ENDPOINT", `"ftp://<redacted>@collector"`, "http://localhost:4318"},
 		{"timeout unit", map[string]string{"OTEL_EXPORTER_OTLP_TIMEOUT": "10s"}, "OTEL_EXPORTER_OTLP_TIMEOUT", `"10s"`, "non-negative integer number of milliseconds"},
 		{"timeout negative", map[string]string{"OTEL_EXPORTER_OTLP_LOGS_TIMEOUT": "-1"}, "OTEL_EXPORTER_OTLP_LOGS_TIMEOUT", `"-1"`, "non-negative integer number of milliseconds"},
 		{"insecure", map[string]string{"OTEL_EXPORTER_OTLP_INSECURE": "yes"}, "OTEL_EXPORTER_OTLP_INSECURE", `"yes"`, "true, false"},
@@ -154,7 +154,7 @@ func TestPlan(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := [3]string{p.exporter["traces"], p.exporter["metrics"], p.exporter["logs"]}
+			got := p.exporter
 			if want := [3]string{tt.traces, tt.metrics, tt.logs}; got != want || p.fallback != tt.fallback {
 				t.Errorf("plan = %v fallback %v, want %v fallback %v", got, p.fallback, want, tt.fallback)
 			}

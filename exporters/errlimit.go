@@ -3,7 +3,6 @@ package exporters
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -30,7 +29,6 @@ type errorLimiter struct {
 	write    func(string) // one line, without the newline
 	user     otel.ErrorHandler
 	redact   func(string) string
-	metrics  string // the metrics destination, for the periodic reader's errors
 	now      func() time.Time
 
 	mu     sync.Mutex
@@ -65,7 +63,7 @@ func (e *SummaryError) Error() string {
 	return fmt.Sprintf("exporters: %d more errors: %s since %s (last: %s)", e.Count, e.Kind, e.Since.Format("15:04:05"), e.Last)
 }
 
-func newErrorLimiter(interval time.Duration, write func(string), user otel.ErrorHandler, redact func(string) string, metrics string) *errorLimiter {
+func newErrorLimiter(interval time.Duration, write func(string), user otel.ErrorHandler, redact func(string) string) *errorLimiter {
 	if interval <= 0 {
 		interval = DefaultErrorInterval
 	}
@@ -74,7 +72,6 @@ func newErrorLimiter(interval time.Duration, write func(string), user otel.Error
 		write:    write,
 		user:     user,
 		redact:   redact,
-		metrics:  metrics,
 		now:      time.Now,
 		kinds:    map[string]*errorKind{},
 	}
@@ -82,24 +79,18 @@ func newErrorLimiter(interval time.Duration, write func(string), user otel.Error
 
 var digits = regexp.MustCompile(`[0-9]+`)
 
-// Handle implements otel.ErrorHandler.
+// Handle implements otel.ErrorHandler. Exports abandoned at Shutdown's
+// deadline are not reported: Shutdown's error and lost line say so.
 func (l *errorLimiter) Handle(err error) {
-	if err == nil {
+	if err == nil || errors.Is(err, errCut) {
 		return
 	}
-	msg := l.redact(err.Error())
+	msg := oneLine(l.redact(err.Error()))
 	key, label := "", ""
-	var ee *exportError
-	switch {
-	case errors.As(err, &ee):
+	if ee := (*exportError)(nil); errors.As(err, &ee) {
 		label = ee.signal + " to " + ee.target
 		key = "export " + label
-	case strings.HasPrefix(msg, "failed to upload metrics") || strings.HasPrefix(msg, "failed to upload incomplete metrics"):
-		// The OTLP metric exporters' errors, from the periodic reader, which
-		// hides its exporter from a wrapper.
-		label = sigMetrics.name + " to " + l.metrics
-		key = "export " + label
-	default:
+	} else {
 		key = digits.ReplaceAllString(msg, "#")
 	}
 
@@ -143,6 +134,21 @@ func (l *errorLimiter) Handle(err error) {
 		}
 		l.write(msg)
 	}
+}
+
+// oneLine returns msg, which may hold several lines (errors.Join), as one:
+// its distinct non-empty lines joined by "; ".
+func oneLine(msg string) string {
+	if !strings.Contains(msg, "\n") {
+		return msg
+	}
+	var lines []string
+	for l := range strings.SplitSeq(msg, "\n") {
+		if l = strings.TrimSpace(l); l != "" && !slices.Contains(lines, l) {
+			lines = append(lines, l)
+		}
+	}
+	return strings.Join(lines, "; ")
 }
 
 // hasSpeaker reports whether msg starts with a "package: " prefix, one word
@@ -209,56 +215,4 @@ func shorten(s string, n int) string {
 		n--
 	}
 	return s[:n] + "…"
-}
-
-// secrets returns a function replacing, wherever they appear, the values of
-// the OTLP header variables and the user information and query strings of
-// the endpoint variables (the exporters' own errors print request URLs
-// whole) by "<redacted>".
-func secrets(e env) func(string) string {
-	var secrets []string
-	add := func(raw string) {
-		dec, err := url.PathUnescape(raw)
-		if err != nil {
-			dec = raw
-		}
-		for _, s := range append([]string{raw, dec}, strings.Fields(dec)...) {
-			if len(s) >= 4 {
-				secrets = append(secrets, s)
-			}
-		}
-	}
-	for _, s := range append([]signal{{}}, signals...) {
-		pre := "OTEL_EXPORTER_OTLP_"
-		if s.upper != "" {
-			pre += s.upper + "_"
-		}
-		for entry := range strings.SplitSeq(e.get(pre+"HEADERS"), ",") {
-			if _, v, ok := strings.Cut(entry, "="); ok {
-				add(strings.TrimSpace(v))
-			}
-		}
-		if u, err := url.Parse(e.get(pre + "ENDPOINT")); err == nil {
-			if u.RawQuery != "" {
-				secrets = append(secrets, "?"+u.RawQuery)
-				add(u.RawQuery)
-			}
-			if u.User != nil {
-				add(u.User.String())
-				if pw, ok := u.User.Password(); ok {
-					add(pw)
-				}
-			}
-		}
-	}
-	if len(secrets) == 0 {
-		return func(s string) string { return s }
-	}
-	// Longest first, so a value is replaced whole before its parts.
-	slices.SortFunc(secrets, func(a, b string) int { return len(b) - len(a) })
-	pairs := make([]string, 0, 2*len(secrets))
-	for _, s := range secrets {
-		pairs = append(pairs, s, "<redacted>")
-	}
-	return strings.NewReplacer(pairs...).Replace
 }

@@ -200,7 +200,7 @@ func FuzzEnvPlan(f *testing.F) {
 			return
 		}
 		for _, s := range signals {
-			name := p.exporter[s.name]
+			name := p.exporter[s.i]
 			ok := false
 			for _, a := range s.accepted {
 				ok = ok || name == a

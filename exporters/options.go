@@ -6,6 +6,9 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel"
+	sdklog "go.opentelemetry.io/otel/sdk/log"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
 // Option configures [Setup].
@@ -25,6 +28,14 @@ type config struct {
 	console        io.Writer
 	errorHandler   otel.ErrorHandler
 	errorInterval  time.Duration
+	exporters      *exporterSet // replaces what OTLP would build (benchmarks)
+}
+
+// exporterSet is what withExporters puts in place of the OTLP exporters.
+type exporterSet struct {
+	spans   sdktrace.SpanExporter
+	metrics sdkmetric.Exporter
+	logs    sdklog.Exporter
 }
 
 func newConfig(opts []Option) config {
@@ -66,8 +77,9 @@ func WithServiceVersion(v string) Option {
 }
 
 // WithGlobals chooses whether [Setup] installs its providers as the otel
-// global tracer, meter and logger providers and sets the global propagator to
-// W3C tracecontext + baggage. The default is true. It also installs the
+// global tracer, meter and logger providers and sets the global propagator
+// from OTEL_PROPAGATORS (W3C tracecontext + baggage when unset). The default
+// is true. It also installs the
 // global error handler (otel.SetErrorHandler) that reports export errors
 // rate-limited on the console writer: see "Errors and lost telemetry" in
 // the package documentation.
@@ -78,9 +90,9 @@ func WithGlobals(set bool) Option {
 	})
 }
 
-// WithConsole sets where the console view writes: the embedded default when
-// nothing is configured, and any signal whose OTEL_*_EXPORTER is "console".
-// The default is os.Stderr; nil restores it.
+// WithConsole sets where the console view writes (see "Console" in the
+// package documentation); OTELSTEP_CONSOLE=auto shows the view beside the
+// exporters when it is a terminal. The default is os.Stderr; nil restores it.
 func WithConsole(w io.Writer) Option {
 	return optionFunc(func(c config) config {
 		if w == nil {
@@ -99,6 +111,16 @@ func WithConsole(w io.Writer) Option {
 func WithErrorHandler(h otel.ErrorHandler) Option {
 	return optionFunc(func(c config) config {
 		c.errorHandler = h
+		return c
+	})
+}
+
+// withExporters makes Setup use spans, metrics and logs where the
+// environment names the OTLP exporters, keeping every processor and wrapper
+// Setup puts in front of them (benchmarks).
+func withExporters(spans sdktrace.SpanExporter, metrics sdkmetric.Exporter, logs sdklog.Exporter) Option {
+	return optionFunc(func(c config) config {
+		c.exporters = &exporterSet{spans, metrics, logs}
 		return c
 	})
 }

@@ -2,7 +2,7 @@ package exporters
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -79,17 +79,43 @@ func TestTarget(t *testing.T) {
 	}
 }
 
-// TestMetricErrorsNamed: the periodic reader's export errors, which reach
-// the error handler unwrapped, are reported with their signal and
-// destination like the other signals'.
-func TestMetricErrorsNamed(t *testing.T) {
-	var lines []string
-	l := newErrorLimiter(time.Hour, func(s string) { lines = append(lines, s) }, nil, func(s string) string { return s }, "otlp grpc http://h:4317")
-	l.Handle(errors.New("failed to upload metrics: rpc error: code = Unavailable"))
-	l.Handle(errors.New("failed to upload metrics: rpc error: code = Unavailable"))
-	l.close()
-	if len(lines) != 2 || !strings.HasPrefix(lines[0], "exporters: metrics to otlp grpc http://h:4317: export failed: failed to upload metrics") ||
-		!strings.Contains(lines[1], "1 more export errors for metrics to otlp grpc http://h:4317") {
-		t.Errorf("lines = %q", lines)
+// TestMetricErrorsReportedAndCounted: with only metrics going to OTLP and
+// the backend refusing them, the failure is printed once, naming the signal
+// and destination, counted in Stats and in the lost line.
+func TestMetricErrorsReportedAndCounted(t *testing.T) {
+	sk := &sink{status: 400}
+	sk.refuse.Store(1 << 20)
+	srv := httptest.NewServer(sk)
+	defer srv.Close()
+	clearOTelEnv(t)
+	t.Setenv("OTEL_TRACES_EXPORTER", "none")
+	t.Setenv("OTEL_LOGS_EXPORTER", "none")
+	t.Setenv("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", srv.URL+"/v1/metrics")
+	t.Setenv("OTEL_METRIC_EXPORT_INTERVAL", "20")
+
+	var console syncBuffer
+	ctx := context.Background()
+	p, err := Setup(ctx, WithConsole(&console), withErrorInterval(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := p.MeterProvider.Meter("app").Int64Counter("jobs")
+	c.Add(ctx, 1)
+	for deadline := time.Now().Add(10 * time.Second); sk.refused.Load() < 3 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	err = shutdownWithin(t, p, 5*time.Second)
+	out := console.String()
+	t.Logf("Shutdown: %v\nconsole:\n%s", err, out)
+	const first = "exporters: metrics to otlp http/protobuf "
+	if n := strings.Count(out, first+srv.URL+"/v1/metrics: export failed: "); n != 1 {
+		t.Errorf("first metrics error printed %d times, want 1", n)
+	}
+	st := p.Stats()
+	if st.MetricPointsFailed < 3 || st.MetricPoints != st.MetricPointsFailed+st.MetricPointsExported+st.MetricPointsDropped {
+		t.Errorf("Stats = %+v: want the refused points counted as failed", st)
+	}
+	if !strings.Contains(out, fmt.Sprintf("and %d of %d metric data points", st.MetricPointsFailed+st.MetricPointsDropped, st.MetricPoints)) {
+		t.Errorf("the lost line does not count the metric points")
 	}
 }

@@ -6,80 +6,79 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
+	prometheusbridge "go.opentelemetry.io/contrib/bridges/prometheus"
 	"go.opentelemetry.io/contrib/exporters/autoexport"
+	"go.opentelemetry.io/contrib/propagators/autoprop"
 	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc"
+	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
+	"go.opentelemetry.io/otel/log"
+	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/propagation"
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+	"golang.org/x/term"
 
+	"github.com/otelstep/otelstep/internal/utf8clean"
+	"github.com/otelstep/otelstep/otelstep"
 	"github.com/otelstep/otelstep/otelstep/console"
 )
 
-// Providers holds the SDK providers built by [Setup]. The fields are never
-// nil, also when the SDK is disabled.
+// Providers holds the providers built by [Setup]: the SDK's, behind
+// wrappers that make the instrumentation scope of every tracer, meter and
+// logger valid UTF-8. The fields are never nil, also when the SDK is
+// disabled.
 type Providers struct {
-	TracerProvider *sdktrace.TracerProvider
-	MeterProvider  *sdkmetric.MeterProvider
-	LoggerProvider *sdklog.LoggerProvider
+	TracerProvider trace.TracerProvider
+	MeterProvider  metric.MeterProvider
+	LoggerProvider log.LoggerProvider
 	Resource       *resource.Resource
 
 	disabled bool
-	// targets describes each signal's destination for error messages,
-	// indexed like signals.
-	targets [3]string
+	sdk      [3]lifecycle // the SDK providers, indexed like signals
+	targets  [3]string    // each signal's destination, for messages
+	counts   [3]counts    // see Stats
 
-	console     *console.View // the console view, shut down after the providers
-	spans, logs counts        // see Stats
-	limiter     *errorLimiter // the global error handler, or nil
-	report      func(string)  // writes a line to the console or WithErrorHandler's handler
-	redact      func(string) string
+	console *console.View       // shut down after the providers
+	limiter *errorLimiter       // the global error handler, or nil
+	report  func(string)        // writes a line to the console or WithErrorHandler's handler
+	redact  func(string) string // hides header values and endpoint secrets
 
+	cutCtx       context.Context // done at Shutdown's deadline: exports end
+	cut          context.CancelFunc
 	shutdownOnce sync.Once
 }
 
-// Queue defaults Setup applies when the OTEL_BSP_* and OTEL_BLRP_*
-// variables are unset (see "Queues" in the package documentation).
-const (
-	DefaultSpanQueueSize      = 131072 // OTEL_BSP_MAX_QUEUE_SIZE; SDK default 2048
-	DefaultLogQueueSize       = 262144 // OTEL_BLRP_MAX_QUEUE_SIZE, allocated as needed; SDK default 2048
-	DefaultMaxExportBatchSize = 2048   // both; SDK default 512
-	DefaultScheduleDelay      = time.Second
-
-	defaultLogExportTimeout = 30 * time.Second // OTEL_BLRP_EXPORT_TIMEOUT, as the SDK's
-)
-
-// testExporters, set by benchmarks, replaces the exporters and metric reader
-// autoexport would build (otlp, none, prometheus), keeping every processor
-// Setup puts in front of them.
-var testExporters *struct {
-	spans   sdktrace.SpanExporter
-	logs    sdklog.Exporter
-	metrics sdkmetric.Reader
+// lifecycle is what the three SDK providers have in common.
+type lifecycle interface {
+	ForceFlush(context.Context) error
+	Shutdown(context.Context) error
 }
 
 // Setup builds tracer, meter and logger providers from the standard OTEL_*
-// environment (see the package documentation for the rules), and unless
-// WithGlobals(false) installs them and the W3C tracecontext + baggage
-// propagator as the otel globals.
+// environment and OTELSTEP_CONSOLE (see the package documentation), and
+// unless WithGlobals(false) installs them, the propagator OTEL_PROPAGATORS
+// names and the error handler as the otel globals.
 //
 // A variable with a value Setup cannot use makes it return an error naming
-// the variable, the value (never for headers) and what is accepted, each
+// the variable, the value (never a secret) and what is accepted, each
 // problem an [*EnvError], all of them joined. Call [Providers.Shutdown] on
-// every exit path to flush, with a deadline (see Shutdown).
+// every exit path, with a deadline.
 func Setup(ctx context.Context, opts ...Option) (*Providers, error) {
 	c := newConfig(opts)
 	e := env{lookup: os.LookupEnv}
-	disabled, err := e.sdkDisabled()
-	if err != nil {
-		return nil, err
-	}
-	if disabled {
+	if disabled, err := e.sdkDisabled(); err != nil || disabled {
+		if err != nil {
+			return nil, err
+		}
 		return disabledProviders(c.console), nil
 	}
 	pl, err := e.plan()
@@ -91,102 +90,165 @@ func Setup(ctx context.Context, opts ...Option) (*Providers, error) {
 		return nil, err
 	}
 
-	con := newConsole(c.console)
-	res = cleanResource(res)
-	p := &Providers{Resource: res, redact: secrets(e), console: con}
-	p.report = func(line string) { _, _ = con.Write([]byte(line + "\n")) }
-	if c.errorHandler != nil {
-		h := c.errorHandler
+	p := &Providers{Resource: utf8clean.Resource(res), redact: secrets(e), console: console.New(c.console)}
+	p.cutCtx, p.cut = context.WithCancel(context.Background())
+	p.report = func(line string) { _, _ = p.console.Write([]byte(line + "\n")) }
+	if h := c.errorHandler; h != nil {
 		p.report = func(line string) { h.Handle(errors.New(line)) }
 	}
-	for i, s := range signals {
-		p.targets[i] = pl.exporter[s.name]
-		if p.targets[i] == exporterOTLP {
-			p.targets[i] = e.target(s)
+	for _, s := range signals {
+		p.targets[s.i] = pl.exporter[s.i]
+		if p.targets[s.i] == exporterOTLP {
+			p.targets[s.i] = e.target(s)
 		}
 	}
-	fail := func(err error) (*Providers, error) {
+	view := pl.beside(isTerminal(c.console))
+	tp, err := p.traces(ctx, e, pl, view, c.exporters)
+	if err == nil {
+		p.sdk[sigTraces.i] = tp
+		var mp *sdkmetric.MeterProvider
+		if mp, err = p.metrics(ctx, e, pl, view, c.exporters); err == nil {
+			p.sdk[sigMetrics.i] = mp
+			var lp *sdklog.LoggerProvider
+			if lp, err = p.logs(ctx, e, pl, view, c.exporters); err == nil {
+				p.sdk[sigLogs.i] = lp
+			}
+		}
+	}
+	if err != nil {
 		return nil, errors.Join(err, p.shutdownAll(ctx))
 	}
-
-	// autoexport builds the exporter each variable names (otlp, none,
-	// prometheus); the console view serves "console" (not autoexport's JSON)
-	// and the fallback when nothing is configured, a rule over all three
-	// signals that plan decides.
-	tpOpts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res), sdktrace.WithRawSpanLimits(spanLimits())}
-	var spanExp sdktrace.SpanExporter
-	switch {
-	case pl.exporter[sigTraces.name] == exporterConsole:
-		spanExp = con.SpanExporter()
-	case testExporters != nil:
-		spanExp = testExporters.spans
-	default:
-		spanExp, err = autoexport.NewSpanExporter(ctx)
-	}
-	if err != nil {
-		return fail(fmt.Errorf("exporters: creating the traces exporter (%s): %w", p.targets[0], err))
-	}
-	switch {
-	case autoexport.IsNoneSpanExporter(spanExp):
-	case pl.exporter[sigTraces.name] == exporterConsole:
-		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(countingSpanProcessor{sdktrace.NewSimpleSpanProcessor(p.spanExporter(spanExp)), &p.spans}))
-	default:
-		bsp := sdktrace.NewBatchSpanProcessor(p.spanExporter(spanExp), bspOptions()...)
-		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(countingSpanProcessor{bsp, &p.spans}))
-	}
-	p.TracerProvider = sdktrace.NewTracerProvider(tpOpts...)
-
-	mpOpts := []sdkmetric.Option{sdkmetric.WithResource(res)}
-	var reader sdkmetric.Reader
-	switch {
-	case pl.exporter[sigMetrics.name] == exporterConsole:
-		reader = con.MetricReader()
-	case testExporters != nil:
-		reader = testExporters.metrics
-	default:
-		reader, err = autoexport.NewMetricReader(ctx)
-	}
-	if err != nil {
-		return fail(fmt.Errorf("exporters: creating the metrics reader (%s): %w", p.targets[1], err))
-	}
-	if !autoexport.IsNoneMetricReader(reader) {
-		mpOpts = append(mpOpts, sdkmetric.WithReader(reader))
-	}
-	p.MeterProvider = sdkmetric.NewMeterProvider(mpOpts...)
-
-	lpOpts := []sdklog.LoggerProviderOption{sdklog.WithResource(res), sdklog.WithAttributeValueLengthLimit(logValueLengthLimit())}
-	var logExp sdklog.Exporter
-	switch {
-	case pl.exporter[sigLogs.name] == exporterConsole:
-		logExp = con.LogExporter()
-	case testExporters != nil:
-		logExp = testExporters.logs
-	default:
-		logExp, err = autoexport.NewLogExporter(ctx)
-	}
-	if err != nil {
-		return fail(fmt.Errorf("exporters: creating the logs exporter (%s): %w", p.targets[2], err))
-	}
-	switch {
-	case autoexport.IsNoneLogExporter(logExp):
-	case pl.exporter[sigLogs.name] == exporterConsole:
-		lpOpts = append(lpOpts, sdklog.WithProcessor(countingLogProcessor{sdklog.NewSimpleProcessor(p.logExporter(logExp)), &p.logs}))
-	default:
-		lpOpts = append(lpOpts, sdklog.WithProcessor(countingLogProcessor{newLogProcessor(p.logExporter(logExp)), &p.logs}))
-	}
-	p.LoggerProvider = sdklog.NewLoggerProvider(lpOpts...)
+	p.TracerProvider = utf8clean.TracerProvider(tp)
+	p.MeterProvider = utf8clean.MeterProvider(p.sdk[sigMetrics.i].(*sdkmetric.MeterProvider))
+	p.LoggerProvider = utf8clean.LoggerProvider(p.sdk[sigLogs.i].(*sdklog.LoggerProvider))
 
 	if c.globals {
 		otel.SetTracerProvider(p.TracerProvider)
 		otel.SetMeterProvider(p.MeterProvider)
 		otel.SetLoggerProvider(p.LoggerProvider)
+		fromEnv, _ := autoprop.TextMapPropagator(pl.propagators...) // checked by plan
 		otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(
-			propagation.TraceContext{}, propagation.Baggage{}))
-		write := func(line string) { _, _ = con.Write([]byte(line + "\n")) }
-		p.limiter = newErrorLimiter(c.errorInterval, write, c.errorHandler, p.redact, p.targets[1])
+			fromEnv,
+			// otelstep.Propagator(), the calling step's own header (issue
+			// 20), is composed in here, beside what OTEL_PROPAGATORS names.
+		))
+		write := func(line string) { _, _ = p.console.Write([]byte(line + "\n")) }
+		p.limiter = newErrorLimiter(c.errorInterval, write, c.errorHandler, p.redact)
 		otel.SetErrorHandler(p.limiter)
 	}
 	return p, nil
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(interface{ Fd() uintptr })
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// The three functions below build one signal each: its exporter (OTLP
+// through autoexport, or the console view), the processor or reader in
+// front of it with the wrappers of export.go, and the console view beside
+// it when the view is shown.
+
+func (p *Providers) traces(ctx context.Context, e env, pl plan, view bool, ex *exporterSet) (*sdktrace.TracerProvider, error) {
+	opts := []sdktrace.TracerProviderOption{sdktrace.WithResource(p.Resource), sdktrace.WithRawSpanLimits(e.spanLimits())}
+	counted := &p.counts[sigTraces.i]
+	switch pl.exporter[sigTraces.i] {
+	case exporterConsole:
+		exp := &spanExporter{p.path(sigTraces, false), p.console.SpanExporter()}
+		opts = append(opts, sdktrace.WithSpanProcessor(countingSpanProcessor{sdktrace.NewSimpleSpanProcessor(exp), counted}))
+		view = false // already there
+	case exporterOTLP:
+		next, err := autoexport.NewSpanExporter(ctx)
+		if ex != nil {
+			next = ex.spans
+		}
+		if err != nil {
+			return nil, fmt.Errorf("exporters: creating the traces exporter (%s): %w", p.targets[sigTraces.i], err)
+		}
+		bsp := sdktrace.NewBatchSpanProcessor(&spanExporter{p.path(sigTraces, false), next}, e.bspOptions()...)
+		opts = append(opts, sdktrace.WithSpanProcessor(countingSpanProcessor{bsp, counted}))
+	}
+	if view {
+		opts = append(opts, sdktrace.WithSpanProcessor(sdktrace.NewSimpleSpanProcessor(p.console.SpanExporter())))
+	}
+	return sdktrace.NewTracerProvider(opts...), nil
+}
+
+func (p *Providers) metrics(ctx context.Context, e env, pl plan, view bool, ex *exporterSet) (*sdkmetric.MeterProvider, error) {
+	opts := []sdkmetric.Option{sdkmetric.WithResource(p.Resource)}
+	var reader sdkmetric.Reader
+	var err error
+	switch dest := pl.exporter[sigMetrics.i]; {
+	case dest == exporterPrometheus:
+		reader, err = autoexport.NewMetricReader(ctx)
+	case dest == exporterOTLP:
+		var next sdkmetric.Exporter
+		switch {
+		case ex != nil:
+			next = ex.metrics
+		case e.protocol(sigMetrics) == protoGRPC:
+			next, err = otlpmetricgrpc.New(ctx)
+		default:
+			next, err = otlpmetrichttp.New(ctx)
+		}
+		var ropts []sdkmetric.PeriodicReaderOption
+		if pl.promBridge {
+			ropts = append(ropts, sdkmetric.WithProducer(prometheusbridge.NewMetricProducer()))
+		}
+		if err == nil {
+			reader = sdkmetric.NewPeriodicReader(&metricExporter{p.path(sigMetrics, true), next}, ropts...)
+		}
+	case dest == exporterConsole && !pl.fallback:
+		// The view is the destination: it prints the values of the other
+		// scopes' metrics at Shutdown.
+	default:
+		// Nothing but the view, if shown, reads metrics: only otelstep's
+		// instruments are aggregated, and no other values are printed.
+		opts = append(opts, sdkmetric.WithView(otelstepOnly))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("exporters: creating the metrics reader (%s): %w", p.targets[sigMetrics.i], err)
+	}
+	if reader != nil {
+		opts = append(opts, sdkmetric.WithReader(reader))
+	}
+	if view || pl.exporter[sigMetrics.i] == exporterConsole {
+		opts = append(opts, sdkmetric.WithReader(p.console.MetricReader()))
+	}
+	return sdkmetric.NewMeterProvider(opts...), nil
+}
+
+// otelstepOnly drops every instrument but otelstep's.
+func otelstepOnly(i sdkmetric.Instrument) (sdkmetric.Stream, bool) {
+	if i.Scope.Name == otelstep.ScopeName {
+		return sdkmetric.Stream{}, false
+	}
+	return sdkmetric.Stream{Aggregation: sdkmetric.AggregationDrop{}}, true
+}
+
+func (p *Providers) logs(ctx context.Context, e env, pl plan, view bool, ex *exporterSet) (*sdklog.LoggerProvider, error) {
+	opts := []sdklog.LoggerProviderOption{sdklog.WithResource(p.Resource), sdklog.WithAttributeValueLengthLimit(e.logValueLengthLimit())}
+	counted := &p.counts[sigLogs.i]
+	switch pl.exporter[sigLogs.i] {
+	case exporterConsole:
+		exp := &logExporter{p.path(sigLogs, false), p.console.LogExporter()}
+		opts = append(opts, sdklog.WithProcessor(countingLogProcessor{sdklog.NewSimpleProcessor(exp), counted}))
+		view = false
+	case exporterOTLP:
+		next, err := autoexport.NewLogExporter(ctx)
+		if ex != nil {
+			next = ex.logs
+		}
+		if err != nil {
+			return nil, fmt.Errorf("exporters: creating the logs exporter (%s): %w", p.targets[sigLogs.i], err)
+		}
+		opts = append(opts, sdklog.WithProcessor(countingLogProcessor{e.logBatcherFor(&logExporter{p.path(sigLogs, false), next}), counted}))
+	}
+	if view {
+		opts = append(opts, sdklog.WithProcessor(sdklog.NewSimpleProcessor(p.console.LogExporter())))
+	}
+	return sdklog.NewLoggerProvider(opts...), nil
 }
 
 // disabledProviders returns the providers for OTEL_SDK_DISABLED=true: SDK
@@ -194,7 +256,7 @@ func Setup(ctx context.Context, opts ...Option) (*Providers, error) {
 // resource, and no globals set.
 func disabledProviders(w io.Writer) *Providers {
 	return &Providers{
-		console:        newConsole(w), // for Console only: no exporter, no reader
+		console:        console.New(w), // for Console only: no exporter, no reader
 		TracerProvider: sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.NeverSample())),
 		MeterProvider:  sdkmetric.NewMeterProvider(),
 		LoggerProvider: sdklog.NewLoggerProvider(),
@@ -203,37 +265,46 @@ func disabledProviders(w io.Writer) *Providers {
 	}
 }
 
+// Destination describes where a signal ("traces", "metrics" or "logs")
+// goes, for a program's own messages: for example "otlp http/protobuf
+// http://collector:4318/v1/traces", "console", "prometheus" or "none";
+// never with a secret of the endpoint. It is "none" for a nil p, for
+// disabled providers and for another signal name.
+func (p *Providers) Destination(signal string) string {
+	for _, s := range signals {
+		if p != nil && s.name == signal && p.targets[s.i] != "" {
+			return p.targets[s.i]
+		}
+	}
+	return exporterNone
+}
+
 // Disabled reports whether OTEL_SDK_DISABLED=true made Setup build inert
 // providers. It is false for a nil p.
 func (p *Providers) Disabled() bool { return p != nil && p.disabled }
 
 // ForceFlush exports everything buffered by the three providers now, without
-// stopping them (the console view prints the current values of the
-// application's own metrics). It honours ctx's deadline; errors are joined,
-// each naming its signal and destination.
+// stopping them. It honours ctx's deadline; errors are joined, one line
+// each, naming its signal and destination.
 func (p *Providers) ForceFlush(ctx context.Context) error {
 	if p == nil {
 		return nil
 	}
-	return p.each(ctx,
-		func(ctx context.Context) error { return flushTP(ctx, p.TracerProvider) },
-		func(ctx context.Context) error { return flushMP(ctx, p.MeterProvider) },
-		func(ctx context.Context) error { return flushLP(ctx, p.LoggerProvider) },
-	)
+	return p.each(func(_ signal, lc lifecycle) error { return lc.ForceFlush(ctx) })
 }
 
 // Shutdown flushes and stops the three providers, concurrently, so that a
 // short-lived job exports its last spans, logs and metric values (a final
-// collection). It returns by ctx's deadline even when a backend is down;
-// errors are joined, each naming its signal and destination. Calls after the
-// first, and calls on a nil p, do nothing and return nil.
+// collection), and returns by ctx's deadline even when a backend hangs:
+// the flush gets the deadline less a reserve (a tenth, at most 250 ms), at
+// the end of which every export still in progress is abandoned (its items
+// count as dropped), and the providers are then shut down within what is
+// left. When it returns, no goroutine of Setup's runs and no request is
+// sent. Errors are joined, one line each, naming its signal and
+// destination. Calls after the first, and calls on a nil p, return nil.
 //
-// Without a deadline (context.Background()) it waits for the exports in
-// flight, each bounded by OTEL_EXPORTER_OTLP_TIMEOUT (10 s by default,
-// retries included): with grpc and the backend down (port closed or not
-// answering) that is the whole timeout; with http/protobuf a closed port
-// fails at once and a backend that never answers takes the whole timeout;
-// the console view and "none" return at once.
+// Without a deadline it waits for the exports in flight, each bounded by
+// OTEL_EXPORTER_OTLP_TIMEOUT (10 s by default, retries included).
 func (p *Providers) Shutdown(ctx context.Context) error {
 	if p == nil {
 		return nil
@@ -244,32 +315,22 @@ func (p *Providers) Shutdown(ctx context.Context) error {
 }
 
 func (p *Providers) shutdownAll(ctx context.Context) error {
-	err := p.each(ctx,
-		func(ctx context.Context) error {
-			if p.TracerProvider == nil {
-				return nil
-			}
-			// ForceFlush first: Shutdown sends export errors to otel.Handle
-			// instead of returning them.
-			defer p.spans.final.Store(true)
-			return joinDistinct(flushTP(ctx, p.TracerProvider), p.TracerProvider.Shutdown(ctx))
-		},
-		func(ctx context.Context) error {
-			if p.MeterProvider == nil {
-				return nil
-			}
-			return p.MeterProvider.Shutdown(ctx)
-		},
-		func(ctx context.Context) error {
-			if p.LoggerProvider == nil {
-				return nil
-			}
-			defer p.logs.final.Store(true)
-			return joinDistinct(flushLP(ctx, p.LoggerProvider), p.LoggerProvider.Shutdown(ctx))
-		},
-	)
+	flush, shut, done := p.deadlines(ctx)
+	defer done()
+	err := p.each(func(s signal, lc lifecycle) error {
+		if s.i == sigMetrics.i { // Shutdown collects and exports once more
+			return lc.Shutdown(shut)
+		}
+		return joinDistinct(lc.ForceFlush(flush), lc.Shutdown(shut))
+	})
+	if p.cut != nil {
+		p.cut()
+	}
+	for i := range p.counts {
+		p.counts[i].final.Store(true)
+	}
 	if p.console != nil {
-		_ = p.console.Shutdown(ctx) // after the final collection: summaries
+		_ = p.console.Shutdown(shut) // after the final collection: summaries
 	}
 	if p.limiter != nil {
 		p.limiter.close()
@@ -280,114 +341,74 @@ func (p *Providers) shutdownAll(ctx context.Context) error {
 	return err
 }
 
-// lostLine is the Shutdown warning about lost spans and log records, or ""
-// when nothing was lost.
-func (p *Providers) lostLine() string {
-	s := p.Stats()
-	lostSpans, lostLogs := s.SpansDropped+s.SpansFailed, s.LogsDropped+s.LogsFailed
-	if lostSpans == 0 && lostLogs == 0 {
-		return ""
+// deadlines splits ctx for Shutdown: the flush gets ctx's deadline less a
+// reserve, at whose end the cut abandons every export; the providers'
+// Shutdown gets a context of its own, which ends at ctx's deadline, so that
+// the processors stop even when the flush used up the time.
+func (p *Providers) deadlines(ctx context.Context) (flush, shut context.Context, done func()) {
+	deadline, ok := ctx.Deadline()
+	if !ok || p.cut == nil {
+		stop := context.AfterFunc(ctx, func() {
+			if p.cut != nil {
+				p.cut()
+			}
+		})
+		return ctx, context.WithoutCancel(ctx), func() { stop() }
 	}
-	return fmt.Sprintf("exporters: lost %d of %d spans (%d dropped, %d failed) and %d of %d log records (%d dropped, %d failed); dropped: queue full or Shutdown deadline, failed: export error",
-		lostSpans, s.SpansEnded, s.SpansDropped, s.SpansFailed, lostLogs, s.LogsEmitted, s.LogsDropped, s.LogsFailed)
+	reserve := min(time.Until(deadline)/10, 250*time.Millisecond)
+	flush, cancelFlush := context.WithDeadline(ctx, deadline.Add(-reserve))
+	stop := context.AfterFunc(flush, p.cut)
+	shut, cancelShut := context.WithDeadline(context.WithoutCancel(ctx), deadline)
+	return flush, shut, func() { stop(); cancelFlush(); cancelShut() }
 }
 
-// bspOptions returns the batch span processor options for the OTEL_BSP_*
-// variables that are unset.
-func bspOptions() []sdktrace.BatchSpanProcessorOption {
-	var opts []sdktrace.BatchSpanProcessorOption
-	q, set := processInt("OTEL_BSP_MAX_QUEUE_SIZE")
-	if !set {
-		q = DefaultSpanQueueSize
-		opts = append(opts, sdktrace.WithMaxQueueSize(q))
-	}
-	if _, set := processInt("OTEL_BSP_MAX_EXPORT_BATCH_SIZE"); !set {
-		opts = append(opts, sdktrace.WithMaxExportBatchSize(min(DefaultMaxExportBatchSize, q)))
-	}
-	if _, set := processInt("OTEL_BSP_SCHEDULE_DELAY"); !set {
-		opts = append(opts, sdktrace.WithBatchTimeout(DefaultScheduleDelay))
-	}
-	return opts
-}
-
-// newLogProcessor returns the batching log processor for exp, configured
-// by the OTEL_BLRP_* variables that are set and Setup's defaults otherwise.
-func newLogProcessor(exp sdklog.Exporter) *logBatcher {
-	q, set := processInt("OTEL_BLRP_MAX_QUEUE_SIZE")
-	if !set {
-		q = DefaultLogQueueSize
-	}
-	batch, set := processInt("OTEL_BLRP_MAX_EXPORT_BATCH_SIZE")
-	if !set {
-		batch = DefaultMaxExportBatchSize
-	}
-	delay := DefaultScheduleDelay
-	if ms, set := processInt("OTEL_BLRP_SCHEDULE_DELAY"); set {
-		delay = time.Duration(ms) * time.Millisecond
-	}
-	timeout := defaultLogExportTimeout
-	if ms, set := processInt("OTEL_BLRP_EXPORT_TIMEOUT"); set {
-		timeout = time.Duration(ms) * time.Millisecond
-	}
-	return newLogBatcher(exp, q, batch, max(delay, time.Millisecond), max(timeout, time.Millisecond))
-}
-
-// each runs one function per signal concurrently and joins their errors in
-// signal order, prefixed with the signal and its destination.
-func (p *Providers) each(ctx context.Context, fns ...func(context.Context) error) error {
-	errs := make([]error, len(fns))
+// each runs fn on each SDK provider concurrently and joins their errors in
+// signal order, each one line prefixed with the signal and its destination.
+func (p *Providers) each(fn func(signal, lifecycle) error) error {
+	var errs [3]error
 	var wg sync.WaitGroup
-	for i, fn := range fns {
-		wg.Go(func() { errs[i] = fn(ctx) })
+	for _, s := range signals {
+		if lc := p.sdk[s.i]; lc != nil {
+			wg.Go(func() { errs[s.i] = fn(s, lc) })
+		}
 	}
 	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			errs[i] = fmt.Errorf("exporters: %s to %s: %w", signals[i].name, p.targets[i], err)
+	var lines []string
+	for _, s := range signals {
+		if err := errs[s.i]; err != nil {
+			lines = append(lines, "exporters: "+s.name+" to "+p.targets[s.i]+": "+oneLine(err.Error()))
 		}
 	}
-	err := errors.Join(errs...)
-	if err != nil && p.redact != nil {
-		if msg := p.redact(err.Error()); msg != err.Error() {
-			return errors.New(msg) // a header value in an error: never show it
-		}
-	}
-	return err
-}
-
-func flushTP(ctx context.Context, tp *sdktrace.TracerProvider) error {
-	if tp == nil {
+	if lines == nil {
 		return nil
 	}
-	return tp.ForceFlush(ctx)
-}
-
-func flushMP(ctx context.Context, mp *sdkmetric.MeterProvider) error {
-	if mp == nil {
-		return nil
+	msg := strings.Join(lines, "\n")
+	if p.redact != nil && p.redact(msg) != msg {
+		return errors.New(p.redact(msg)) // a secret in an error: never show it
 	}
-	return mp.ForceFlush(ctx)
+	return &providersError{msg: msg, errs: slices.DeleteFunc(errs[:], func(e error) bool { return e == nil })}
 }
 
-func flushLP(ctx context.Context, lp *sdklog.LoggerProvider) error {
-	if lp == nil {
-		return nil
-	}
-	return lp.ForceFlush(ctx)
+// providersError is the error of ForceFlush or Shutdown: one line per
+// signal, wrapping each signal's errors.
+type providersError struct {
+	msg  string
+	errs []error
 }
 
-// joinDistinct joins a and b, dropping the one whose message the other's
-// already holds (a flush and a shutdown both hitting the same deadline:
-// "context deadline exceeded: retry-able request failure: ..." and
-// "context deadline exceeded"), so that each line of the error names its
-// signal.
-func joinDistinct(a, b error) error {
+func (e *providersError) Error() string   { return e.msg }
+func (e *providersError) Unwrap() []error { return e.errs }
+
+// joinDistinct joins the errors of a flush and a shutdown, dropping the
+// one whose message the other's already holds (both hitting the same
+// deadline) and the shutdown's abandoned exports when the flush failed.
+func joinDistinct(flush, shut error) error {
 	switch {
-	case a == nil || b == nil:
-	case strings.Contains(a.Error(), b.Error()):
-		return a
-	case strings.Contains(b.Error(), a.Error()):
-		return b
+	case flush == nil || shut == nil:
+	case errors.Is(shut, errCut), strings.Contains(flush.Error(), shut.Error()):
+		return flush
+	case strings.Contains(shut.Error(), flush.Error()):
+		return shut
 	}
-	return errors.Join(a, b)
+	return errors.Join(flush, shut)
 }

@@ -13,6 +13,7 @@ import (
 	colmetrics "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
 	coltrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	logspb "go.opentelemetry.io/proto/otlp/logs/v1"
+	metricspb "go.opentelemetry.io/proto/otlp/metrics/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/protobuf/proto"
 )
@@ -27,11 +28,17 @@ type sink struct {
 	spans, logs, metricReqs atomic.Int64
 	refused                 atomic.Int64
 
-	mu       sync.Mutex
-	keep     bool
-	keptSpan []*tracepb.Span
-	keptLogs []*logspb.LogRecord
-	headers  []http.Header
+	// partial makes every answer a partial success rejecting 2 spans, 1
+	// log record or 1 metric data point.
+	partial bool
+
+	mu            sync.Mutex
+	keep          bool
+	keptSpan      []*tracepb.Span
+	keptLogs      []*logspb.LogRecord
+	keptLogScopes []string
+	keptMetrics   []*metricspb.Metric
+	headers       []http.Header
 }
 
 func (s *sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -76,7 +83,11 @@ func (s *sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				}
 			}
 		}
-		resp = &coltrace.ExportTraceServiceResponse{}
+		r := &coltrace.ExportTraceServiceResponse{}
+		if s.partial {
+			r.PartialSuccess = &coltrace.ExportTracePartialSuccess{RejectedSpans: 2, ErrorMessage: "too old"}
+		}
+		resp = r
 	case "/v1/logs":
 		var req collogs.ExportLogsServiceRequest
 		if err := proto.Unmarshal(b, &req); err != nil {
@@ -89,11 +100,16 @@ func (s *sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				if s.keep {
 					s.mu.Lock()
 					s.keptLogs = append(s.keptLogs, sl.LogRecords...)
+					s.keptLogScopes = append(s.keptLogScopes, sl.Scope.GetName())
 					s.mu.Unlock()
 				}
 			}
 		}
-		resp = &collogs.ExportLogsServiceResponse{}
+		r := &collogs.ExportLogsServiceResponse{}
+		if s.partial {
+			r.PartialSuccess = &collogs.ExportLogsPartialSuccess{RejectedLogRecords: 1, ErrorMessage: "too old"}
+		}
+		resp = r
 	case "/v1/metrics":
 		var req colmetrics.ExportMetricsServiceRequest
 		if err := proto.Unmarshal(b, &req); err != nil {
@@ -101,7 +117,20 @@ func (s *sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.metricReqs.Add(1)
-		resp = &colmetrics.ExportMetricsServiceResponse{}
+		if s.keep {
+			s.mu.Lock()
+			for _, rm := range req.ResourceMetrics {
+				for _, sm := range rm.ScopeMetrics {
+					s.keptMetrics = append(s.keptMetrics, sm.Metrics...)
+				}
+			}
+			s.mu.Unlock()
+		}
+		r := &colmetrics.ExportMetricsServiceResponse{}
+		if s.partial {
+			r.PartialSuccess = &colmetrics.ExportMetricsPartialSuccess{RejectedDataPoints: 1, ErrorMessage: "too old"}
+		}
+		resp = r
 	default:
 		http.NotFound(w, r)
 		return

@@ -2,33 +2,34 @@ package exporters
 
 import (
 	"context"
+	"fmt"
+	"reflect"
 	"sync/atomic"
 
 	sdklog "go.opentelemetry.io/otel/sdk/log"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
-// Stats counts the spans and log records that went through the providers
-// [Setup] built, from their end (a span) or emission (a log record) to the
-// exporter. Metrics are not counted: the periodic reader aggregates them and
-// has no queue to drop from.
+// Stats counts what went through the exporters [Setup] built: spans from
+// their end, log records from their emission, metric data points from the
+// collection that handed them to the exporter.
 //
-// A span or record is Exported when an export call that held it returned
-// no error, Failed when that call returned one (backend down or refusing,
-// after the OTLP exporter's own retries), and Dropped when it never reached
-// an export call: the batch processor's queue was full, or Shutdown gave up
-// at its deadline. Until Shutdown the processors cannot tell queued from
-// dropped, so both count as Pending; after Shutdown Pending is 0 and
+// An item is Exported when an export call that held it succeeded, Failed
+// when that call returned an error (backend down or refusing, after the
+// OTLP exporter's own retries) or the backend rejected it in a partial
+// success, and Dropped when it never reached an export call: the batch
+// processor's queue was full, or Shutdown's deadline passed first. Until
+// Shutdown the processors cannot tell queued from dropped, so both count
+// as Pending; after Shutdown Pending is 0 and
 //
 //	SpansEnded = SpansExported + SpansFailed + SpansDropped
 //
-// and likewise for log records. Exports that Shutdown abandoned at its
-// deadline may still finish in the background and move a few from Dropped
-// to Exported or Failed.
+// and likewise for log records and metric points.
 type Stats struct {
 	SpansEnded    uint64 // sampled spans ended
 	SpansExported uint64 // in export calls that succeeded
-	SpansFailed   uint64 // in export calls that failed
+	SpansFailed   uint64 // in export calls that failed, or rejected by the backend
 	SpansDropped  uint64 // lost before export (known after Shutdown)
 	SpansPending  uint64 // queued, being exported, or dropped (before Shutdown)
 
@@ -37,6 +38,12 @@ type Stats struct {
 	LogsFailed   uint64
 	LogsDropped  uint64
 	LogsPending  uint64
+
+	MetricPoints         uint64 // data points handed to the metric exporter
+	MetricPointsExported uint64
+	MetricPointsFailed   uint64
+	MetricPointsDropped  uint64 // in exports abandoned at Shutdown's deadline
+	MetricPointsPending  uint64 // being exported
 }
 
 // counts are the live counters of one signal.
@@ -68,13 +75,28 @@ func (p *Providers) Stats() Stats {
 		return Stats{}
 	}
 	var s Stats
-	s.SpansEnded, s.SpansExported, s.SpansFailed, s.SpansDropped, s.SpansPending = p.spans.snapshot()
-	s.LogsEmitted, s.LogsExported, s.LogsFailed, s.LogsDropped, s.LogsPending = p.logs.snapshot()
+	s.SpansEnded, s.SpansExported, s.SpansFailed, s.SpansDropped, s.SpansPending = p.counts[sigTraces.i].snapshot()
+	s.MetricPoints, s.MetricPointsExported, s.MetricPointsFailed, s.MetricPointsDropped, s.MetricPointsPending = p.counts[sigMetrics.i].snapshot()
+	s.LogsEmitted, s.LogsExported, s.LogsFailed, s.LogsDropped, s.LogsPending = p.counts[sigLogs.i].snapshot()
 	return s
 }
 
-// countingSpanProcessor counts the sampled spans handed to next, the batch
-// (or simple) processor.
+// lostLine is the Shutdown warning about lost telemetry, or "" when
+// nothing was lost.
+func (p *Providers) lostLine() string {
+	s := p.Stats()
+	lostSpans, lostLogs := s.SpansDropped+s.SpansFailed, s.LogsDropped+s.LogsFailed
+	lostPoints := s.MetricPointsDropped + s.MetricPointsFailed
+	if lostSpans == 0 && lostLogs == 0 && lostPoints == 0 {
+		return ""
+	}
+	return fmt.Sprintf("exporters: lost %d of %d spans (%d dropped, %d failed), %d of %d log records (%d dropped, %d failed) and %d of %d metric data points (%d dropped, %d failed); dropped: queue full or Shutdown deadline, failed: export error or rejected",
+		lostSpans, s.SpansEnded, s.SpansDropped, s.SpansFailed, lostLogs, s.LogsEmitted, s.LogsDropped, s.LogsFailed,
+		lostPoints, s.MetricPoints, s.MetricPointsDropped, s.MetricPointsFailed)
+}
+
+// countingSpanProcessor counts the sampled spans handed to the batch (or
+// simple) processor it wraps.
 type countingSpanProcessor struct {
 	sdktrace.SpanProcessor
 	c *counts
@@ -88,41 +110,7 @@ func (p countingSpanProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
 	p.SpanProcessor.OnEnd(s)
 }
 
-// spanExporter makes every string valid UTF-8 (see utf8.go), counts what
-// next exported or failed to, and marks its errors with the signal's
-// destination for the error limiter.
-type spanExporter struct {
-	next   sdktrace.SpanExporter
-	c      *counts
-	target string
-}
-
-func (p *Providers) spanExporter(next sdktrace.SpanExporter) *spanExporter {
-	return &spanExporter{next: next, c: &p.spans, target: p.targets[0]}
-}
-
-func (p *Providers) logExporter(next sdklog.Exporter) *logExporter {
-	return &logExporter{next: next, c: &p.logs, target: p.targets[2]}
-}
-
-// ExportSpans implements sdktrace.SpanExporter.
-func (x *spanExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
-	if len(spans) == 0 {
-		return nil
-	}
-	err := x.next.ExportSpans(ctx, cleanSpans(spans))
-	if err != nil {
-		x.c.failed.Add(uint64(len(spans)))
-		return &exportError{signal: sigTraces.name, target: x.target, err: err}
-	}
-	x.c.exported.Add(uint64(len(spans)))
-	return nil
-}
-
-// Shutdown implements sdktrace.SpanExporter.
-func (x *spanExporter) Shutdown(ctx context.Context) error { return x.next.Shutdown(ctx) }
-
-// countingLogProcessor counts the records handed to next.
+// countingLogProcessor counts the records handed to the processor it wraps.
 type countingLogProcessor struct {
 	sdklog.Processor
 	c *counts
@@ -134,44 +122,19 @@ func (p countingLogProcessor) OnEmit(ctx context.Context, r *sdklog.Record) erro
 	return p.Processor.OnEmit(ctx, r)
 }
 
-// logExporter makes every string valid UTF-8, counts what next exported or
-// failed to and marks its errors.
-type logExporter struct {
-	next   sdklog.Exporter
-	c      *counts
-	target string
-}
-
-// Export implements sdklog.Exporter.
-func (x *logExporter) Export(ctx context.Context, records []sdklog.Record) error {
-	if len(records) == 0 {
-		return nil
+// pointCount returns the number of data points in rm. Every aggregation
+// type of metricdata holds them in a DataPoints slice: reflection reads
+// its length without a case per type.
+func pointCount(rm *metricdata.ResourceMetrics) int {
+	n := 0
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if v := reflect.ValueOf(m.Data); v.Kind() == reflect.Struct {
+				if dp := v.FieldByName("DataPoints"); dp.Kind() == reflect.Slice {
+					n += dp.Len()
+				}
+			}
+		}
 	}
-	err := x.next.Export(ctx, cleanRecords(records))
-	if err != nil {
-		x.c.failed.Add(uint64(len(records)))
-		return &exportError{signal: sigLogs.name, target: x.target, err: err}
-	}
-	x.c.exported.Add(uint64(len(records)))
-	return nil
+	return n
 }
-
-// Shutdown implements sdklog.Exporter.
-func (x *logExporter) Shutdown(ctx context.Context) error { return x.next.Shutdown(ctx) }
-
-// ForceFlush implements sdklog.Exporter.
-func (x *logExporter) ForceFlush(ctx context.Context) error { return x.next.ForceFlush(ctx) }
-
-// exportError is an exporter's error marked with its signal and
-// destination. Its message is the exporter's own: the callers that return
-// it (ForceFlush, Shutdown) name the destination already.
-type exportError struct {
-	signal, target string
-	err            error
-}
-
-// Error returns the exporter's message.
-func (e *exportError) Error() string { return e.err.Error() }
-
-// Unwrap returns the exporter's error.
-func (e *exportError) Unwrap() error { return e.err }

@@ -113,7 +113,7 @@ func TestStatsExportFailed(t *testing.T) {
 	if sk.spans.Load() != 7 || sk.logs.Load() != 7 {
 		t.Errorf("server decoded %d spans, %d logs, want 7 and 7", sk.spans.Load(), sk.logs.Load())
 	}
-	const line = "exporters: lost 10 of 17 spans (0 dropped, 10 failed) and 10 of 17 log records (0 dropped, 10 failed)"
+	const line = "exporters: lost 10 of 17 spans (0 dropped, 10 failed), 10 of 17 log records (0 dropped, 10 failed) and 0 of 0 metric data points"
 	if !strings.Contains(console.String(), line) {
 		t.Errorf("console %q lacks %q", console.String(), line)
 	}

@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 
+	"github.com/otelstep/otelstep/internal/utf8clean"
 	"github.com/otelstep/otelstep/otelstep"
 )
 
@@ -135,7 +136,7 @@ func BenchmarkCleanValid(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, ok := cleanKVs(spans); !ok {
+		if _, ok := utf8clean.KeyValues(spans); !ok {
 			b.Fatal("invalid")
 		}
 	}

@@ -186,20 +186,39 @@ type LevelsError struct {
 
 // Error names the source and value, the bad token and the accepted forms.
 func (e *LevelsError) Error() string {
-	var where string
+	return fmt.Sprintf("otelstep: %s: bad token %q at position %d; %s", e.where(), e.Token, e.Index+1, levelsAccepted)
+}
+
+func (e *LevelsError) where() string {
 	switch e.Source {
 	case SourceEnv:
-		where = fmt.Sprintf("%s=%q", EnvLogs, e.Spec)
+		return fmt.Sprintf("%s=%q", EnvLogs, e.Spec)
 	case "":
-		where = fmt.Sprintf("level spec %q", e.Spec)
-	default:
-		where = fmt.Sprintf("%s(%q)", e.Source, e.Spec)
+		return fmt.Sprintf("level spec %q", e.Spec)
 	}
-	return fmt.Sprintf("otelstep: %s: bad token %q at position %d; "+
-		"accepted (%s syntax): comma-separated tokens, each \"name\" (Info), \"+name\" (Debug), "+
-		"\"-name\" (Error) or \"all\"/\"+all\"/\"-all\" for every component; "+
-		"names use letters, digits and _.-/:, any other byte as %%XX (a space is %%20)",
-		where, e.Token, e.Index+1, EnvLogs)
+	return fmt.Sprintf("%s(%q)", e.Source, e.Spec)
+}
+
+const levelsAccepted = "accepted (" + EnvLogs + " syntax): comma-separated tokens, each \"name\" (Info), \"+name\" (Debug), " +
+	"\"-name\" (Error) or \"all\"/\"+all\"/\"-all\" for every component; " +
+	"names use letters, digits and _.-/:, any other byte as %XX (a space is %20)"
+
+// levelsLine is what reportLevels hands the error handler: the errors of
+// one spec as one line, every bad token, the accepted forms once.
+type levelsLine struct{ errs []error }
+
+func (e levelsLine) Unwrap() []error { return e.errs }
+
+func (e levelsLine) Error() string {
+	if len(e.errs) == 1 {
+		return e.errs[0].Error()
+	}
+	toks := make([]string, len(e.errs))
+	for i, err := range e.errs {
+		le := err.(*LevelsError) // parseLevels joins only these
+		toks[i] = fmt.Sprintf("%q at position %d", le.Token, le.Index+1)
+	}
+	return fmt.Sprintf("otelstep: %s: bad tokens %s; %s", e.errs[0].(*LevelsError).where(), strings.Join(toks, ", "), levelsAccepted)
 }
 
 // reported holds the level specifications already reported through
@@ -229,7 +248,7 @@ func reportLevels(source, spec string, err error) {
 	}
 	reportedMu.Unlock()
 	if !seen {
-		otel.Handle(err)
+		otel.Handle(levelsLine{err.(interface{ Unwrap() []error }).Unwrap()}) // parseLevels's errors.Join
 	}
 }
 

@@ -22,6 +22,7 @@ targets=(
 	"./otelstep FuzzStep"
 	"./exporters FuzzEnvPlan"
 	"./exporters FuzzSetupEnv"
+	"./exporters FuzzRedaction"
 	"./otelstep/console FuzzLine"
 	"./otelstep/console FuzzStatusRow"
 )

@@ -3,9 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"os"
-	"strings"
 	"sync"
 
 	"go.opentelemetry.io/otel"
@@ -24,7 +22,7 @@ const defaultService = "otelstep-demo"
 type demoEnv struct {
 	providers *exporters.Providers
 	service   string
-	endpoint  string // where telemetry goes, for messages
+	endpoint  string // where the traces go, for messages (exporters: never a secret)
 	levels    levelControl
 
 	once sync.Once
@@ -35,7 +33,7 @@ func setup(ctx context.Context) (*demoEnv, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &demoEnv{providers: p, service: serviceName(p), endpoint: endpoint()}, nil
+	return &demoEnv{providers: p, service: serviceName(p), endpoint: p.Destination("traces")}, nil
 }
 
 // runOptions hands the Setup providers to otelstep explicitly (it would
@@ -80,36 +78,6 @@ func serviceName(p *exporters.Providers) string {
 		return s
 	}
 	return defaultService
-}
-
-// endpoint describes where the traces go, from the standard variables,
-// without the user information, query and fragment of the URL: they may
-// hold a token, and the OTLP exporters do not send them anyway.
-func endpoint() string {
-	for _, k := range []string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"} {
-		if v := os.Getenv(k); v != "" {
-			return redactURL(v)
-		}
-	}
-	if v := os.Getenv("OTEL_TRACES_EXPORTER"); v != "" {
-		return "the " + v + " exporter"
-	}
-	return "the console (stderr)"
-}
-
-// redactURL returns the endpoint v without its user information, query and
-// fragment, or a placeholder when it does not parse (Setup has refused it
-// then, with an error that names the problem without the secrets).
-func redactURL(v string) string {
-	u, err := url.Parse(v)
-	if err != nil || u.Host == "" {
-		if !strings.ContainsAny(v, "@?#") {
-			return v // host:port, unix:///path
-		}
-		return "the OTLP endpoint"
-	}
-	u.User, u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = nil, "", false, "", ""
-	return u.String()
 }
 
 // tracerProvider is the Setup tracer provider, or the global one.
