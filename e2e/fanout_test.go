@@ -26,6 +26,8 @@ const (
 	fanoutPartKey  = "otelstep.run.part" // a child run's own name
 	fanoutFinished = "otelstep_run_finished"
 	fanoutPlanned  = "otelstep_run_planned"
+	fanoutPanel    = "Parts of a run" // the dashboard's panel
+	fanoutRootPart = "(root)"         // its part name for the root run
 )
 
 // fanoutSummary is the -json line of `demo -workers N`: the orchestrator's
@@ -58,6 +60,7 @@ func TestFanout(t *testing.T) {
 	t.Run("one_trace", func(t *testing.T) { checkFanoutTrace(t, j, s) })
 	t.Run("logs_carry_root_run", func(t *testing.T) { checkFanoutLogs(t, j, service, s) })
 	t.Run("overall_progress", func(t *testing.T) { checkFanoutProgress(t, p, service, s) })
+	t.Run("dashboard_parts", func(t *testing.T) { checkFanoutPanel(t, p, service, s) })
 }
 
 // runFanoutDemo runs `demo -workers 2 -json` and checks its summary.
@@ -344,5 +347,60 @@ func checkFanoutProgress(t *testing.T, p *promServer, service string, s fanoutSu
 		if all, err := p.query(context.Background(), fmt.Sprintf(`{job=%q, __name__=~"otelstep_run_.*"}`, service)); err == nil {
 			t.Logf("otelstep_run_* series of %s in Prometheus:\n%v", service, all)
 		}
+	}
+}
+
+// checkFanoutPanel runs the finished, planned and done queries of the
+// dashboard's "Parts of a run" panel as Grafana would: one row for the root
+// run and one for the workers' part, summed over the two processes.
+func checkFanoutPanel(t *testing.T, p *promServer, service string, s fanoutSummary) {
+	uids := composeProvisionedDatasources(t)
+	dash := composeLoadDashboard(t)
+	vars := grafanaVariables(dash)
+	now := time.Now()
+	g := grafanaTime{From: now.Add(-5 * time.Minute), To: now, ScrapeInterval: time.Second, MaxDataPoints: 1000,
+		Vars: map[string][]string{"service": {service}, "run": {s.Run}}}
+	part := s.Parts[0].Run
+	var workerSteps, workerTotal int
+	for _, pt := range s.Parts {
+		workerSteps += pt.Steps
+		workerTotal += pt.Total
+	}
+	want := map[string]map[string]float64{ // refId -> part -> value
+		"A": {fanoutRootPart: float64(s.Steps), part: float64(workerSteps)},
+		"B": {fanoutRootPart: float64(s.Total), part: float64(workerTotal)},
+		"C": {fanoutRootPart: 1, part: 1},
+	}
+	ran := 0
+	for _, tg := range grafanaPromTargets(dash, uids) {
+		if tg.Panel != fanoutPanel || want[tg.RefID] == nil {
+			continue
+		}
+		ran++
+		q, err := g.interpolate(tg.Expr, vars)
+		if err != nil {
+			t.Errorf("panel %q target %s: %v", fanoutPanel, tg.RefID, err)
+			continue
+		}
+		err = poll(pollTimeout, 250*time.Millisecond, func() error {
+			res, err := p.query(context.Background(), q)
+			if err != nil {
+				return err
+			}
+			got := map[string]float64{}
+			for _, sm := range res {
+				got[sm.Metric["otelstep_run_part"]] = sm.Value
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want[tg.RefID]) {
+				return fmt.Errorf("%s: rows by part %v, want %v", q, got, want[tg.RefID])
+			}
+			return nil
+		})
+		if err != nil {
+			t.Errorf("panel %q target %s: %v", fanoutPanel, tg.RefID, err)
+		}
+	}
+	if ran != len(want) {
+		t.Errorf("the dashboard's panel %q has %d of the targets A, B, C", fanoutPanel, ran)
 	}
 }
