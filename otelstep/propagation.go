@@ -118,7 +118,8 @@ func (stepPropagator) Fields() []string { return []string{StepHeader} }
 type caller struct {
 	run   string // the root run's name
 	id    string // the root run's id, "" when it has none
-	path  string // local: the step's path ("2", "2.1.3"); remote: the path handed out ("2.1")
+	path  string // local: the step's path, or with n its run's prefix; remote: the path handed out ("2.1")
+	n     int64  // local: the step's number in a run with prefix path ("" for a root run); 0: path is whole
 	local bool
 
 	kids  childIndexes // local: the step's child indexes
@@ -139,6 +140,30 @@ func callerFrom(ctx context.Context) *caller {
 	return c
 }
 
+// stepPath returns the path of a local caller's step ("2", "2.1.3"), or
+// the path a remote caller handed out. It is built when a step hands out,
+// never for a step that does not.
+func (c *caller) stepPath() string {
+	switch {
+	case c.n == 0:
+		return c.path
+	case c.path == "":
+		return strconv.FormatInt(c.n, 10)
+	}
+	return c.path + "." + strconv.FormatInt(c.n, 10)
+}
+
+// levels returns the number of levels of stepPath.
+func (c *caller) levels() int {
+	switch {
+	case c.n == 0:
+		return strings.Count(c.path, ".") + 1
+	case c.path == "":
+		return 1
+	}
+	return strings.Count(c.path, ".") + 2
+}
+
 // childPath returns the path prefix of a run started under c, the part of
 // "Step <path>.N" before ".N": a fresh child of a local step, or the path a
 // remote caller handed out, the first time only. ok is false when c hands
@@ -154,13 +179,13 @@ func (c *caller) childPath() (path string, ok bool) {
 	if !ok {
 		return "", false
 	}
-	return c.path + "." + strconv.FormatUint(i, 10), true
+	return c.stepPath() + "." + strconv.FormatUint(i, 10), true
 }
 
 // nextChild allocates the next child index of a local caller; ok is false
 // when the child's path would pass the bounds.
 func (c *caller) nextChild() (uint64, bool) {
-	if strings.Count(c.path, ".")+2 > maxPathDepth {
+	if c.levels()+1 > maxPathDepth {
 		return 0, false
 	}
 	return c.kids.next()
@@ -179,8 +204,14 @@ func (c *caller) header() (string, bool) {
 	}
 	var buf [128]byte // one allocation, the string, for the usual header
 	b := append(buf[:0], "path="...)
-	b = append(b, c.path...)
-	b = append(b, '.')
+	if c.n == 0 || c.path != "" {
+		b = append(b, c.path...)
+		b = append(b, '.')
+	}
+	if c.n != 0 {
+		b = strconv.AppendInt(b, c.n, 10)
+		b = append(b, '.')
+	}
 	b = strconv.AppendUint(b, i, 10)
 	b = append(b, ";run="...)
 	b = append(b, url.QueryEscape(c.run)...)
@@ -294,4 +325,22 @@ func validName(s string) bool {
 		}
 	}
 	return true
+}
+
+// stepCtx is the context a [Run.Start] step returns: the step span's
+// context, which also answers for the caller the step hands work out as.
+// It is part of the Step, so a step that hands nothing out pays no
+// allocation for it.
+type stepCtx struct {
+	context.Context
+	hand caller
+}
+
+// Value returns the step's caller for callerKey, and asks the span's
+// context for any other key.
+func (c *stepCtx) Value(key any) any {
+	if _, ok := key.(callerKey); ok {
+		return &c.hand
+	}
+	return c.Context.Value(key)
 }
