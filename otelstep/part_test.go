@@ -2,6 +2,7 @@ package otelstep_test
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"strings"
 	"sync"
@@ -23,13 +24,13 @@ func TestPartsInProcess(t *testing.T) {
 	s := newSDK(t)
 	ctx, root := otelstep.Start(context.Background(), "compile", s.opts(otelstep.WithRunID("job-7"))...)
 	root.StepLogger(ctx, root.Logger("parse")).Info(ctx, "parsed") // step 1
-	sctx, calling := root.Start(ctx, root.Logger("codegen"))        // step 2
+	sctx, calling := root.Start(ctx, root.Logger("codegen"))       // step 2
 	const parts = 8
 	var wg sync.WaitGroup
 	paths := make([]string, parts)
 	for i := range parts {
 		wg.Go(func() {
-			pctx, part := otelstep.Start(sctx, "worker", s.opts(otelstep.WithRunID("ignored"))...)
+			pctx, part := otelstep.Start(sctx, "worker", s.opts(otelstep.WithRunID("ignored"), otelstep.WithTotalSteps(2))...)
 			paths[i] = part.Path()
 			if part.Name() != "worker" || part.ID() != "job-7" {
 				t.Errorf("part %d: Name %q ID %q, want worker, job-7", i, part.Name(), part.ID())
@@ -115,6 +116,31 @@ func TestPartsInProcess(t *testing.T) {
 	if want := parts * 3; partRecords != want { // start record, message, message
 		t.Errorf("%d part records, want %d", partRecords, want)
 	}
+
+	// The parts share one series per gauge, which adds them up; the path
+	// is no label.
+	rm := s.collect(t)
+	for _, g := range []struct {
+		name       string
+		root, part int64
+	}{{otelstep.FinishedMetricName, 2, 2 * parts}, {otelstep.PlannedMetricName, -1, 2 * parts}, {otelstep.StepsMetricName, 2, 2 * parts}} {
+		got := map[string]int64{}
+		for _, dp := range gaugePoints[int64](t, rm, g.name) {
+			if _, ok := dp.Attributes.Value(otelstep.StepPathKey); ok {
+				t.Errorf("%s has a path label: %v", g.name, dp.Attributes)
+			}
+			part, _ := dp.Attributes.Value(otelstep.RunPartKey)
+			id, _ := dp.Attributes.Value(otelstep.RunIDKey)
+			got[part.AsString()+"/"+id.AsString()] = dp.Value
+		}
+		want := map[string]int64{"worker/job-7": g.part}
+		if g.root >= 0 {
+			want["/job-7"] = g.root
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s by part/id: %v, want %v", g.name, got, want)
+		}
+	}
 }
 
 // TestPartFromHeader starts a run from an extracted header: its steps are
@@ -123,8 +149,8 @@ func TestPartsInProcess(t *testing.T) {
 func TestPartFromHeader(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		name, header string
-		first, second  string // name of the first step of the first and second run
+		name, header  string
+		first, second string // name of the first step of the first and second run
 	}{
 		{"well formed", "path=3.2;run=compile;id=j", "Step 3.2.1: lower", "Step 1: lower"},
 		{"malformed", "path=3.02;run=compile", "Step 1: lower", "Step 1: lower"},

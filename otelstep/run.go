@@ -42,6 +42,7 @@ type Run struct {
 
 	steps atomic.Int64
 	ins   *instruments
+	sums  *partSum // a part's sums of its series (metrics.go); guarded by ins.mu
 	ended atomic.Bool
 
 	mu         sync.RWMutex
@@ -286,6 +287,9 @@ func Start(ctx context.Context, name string, opts ...Option) (context.Context, *
 	r.lv.runStart = r.lv.now()
 	ctx, span := r.tracer().Start(ctx, r.name, append(attrs,
 		trace.WithAttributes(r.runAttrs...), trace.WithTimestamp(r.lv.runStart))...)
+	if r.path != "" {
+		r.joinSums(span.SpanContext().TraceID())
+	}
 	r.mu.Lock()
 	r.span = span
 	r.openedRun()
