@@ -134,6 +134,13 @@ func (r *Run) recordProgress(ctx context.Context, force bool) {
 		!ins.finished.Enabled(ctx) && !ins.planned.Enabled(ctx)) {
 		return
 	}
+	r.recordGauges(ctx, force)
+}
+
+// recordGauges records the progress gauges that changed, for
+// recordProgress, which checks that they are on.
+func (r *Run) recordGauges(ctx context.Context, force bool) {
+	ins := r.ins
 	ins.mu.Lock()
 	defer ins.mu.Unlock()
 	steps := r.steps.Load()

@@ -33,16 +33,11 @@ type Run struct {
 	logBufs  eventBufs // of the LogEventName events
 	stepBufs eventBufs // of the StepEventName events
 
-	root string // the otelstep.run value: name, or the root run's name for a part
-	id   string // the otelstep.run.id value, "" for none
-	path string // a part's path prefix ("4.1"): its steps are Step 4.1.N; "" for a root run
-
 	runAttrs     []attribute.KeyValue // otelstep.run (+ otelstep.run.id, + otelstep.run.part)
 	runSlogAttrs []slog.Attr          // the same as slog attributes
 
 	steps atomic.Int64
 	ins   *instruments
-	sums  *partSum // a part's sums of its series (metrics.go); guarded by ins.mu
 	ended atomic.Bool
 
 	mu         sync.RWMutex
@@ -51,6 +46,11 @@ type Run struct {
 	openSteps  map[*Step]struct{}
 
 	lv liveRun // live progress: progress.go, live.go, elapsed.go
+
+	root string   // the otelstep.run value: name, or the root run's name for a part
+	id   string   // the otelstep.run.id value, "" for none
+	path string   // a part's path prefix ("4.1"): its steps are Step 4.1.N; "" for a root run
+	sums *partSum // a part's sums of its series (metrics.go); guarded by ins.mu
 }
 
 // NewRun returns a run named name. The name becomes the [RunKey] attribute of

@@ -202,6 +202,21 @@ func (l StepLogger) appendPath(b []byte) []byte {
 	return strconv.AppendInt(b, l.n, 10)
 }
 
+// addPath adds the [StepPathKey] attribute of a step of a part to an OTel
+// or slog record. It is kept out of line so that the frame of the message
+// path does not grow for the steps of a root run.
+//
+//go:noinline
+func (l StepLogger) addPath(rec *otellog.Record, srec *slog.Record) {
+	p, _ := l.pathAttr()
+	if rec != nil {
+		rec.AddAttributes(p)
+	}
+	if srec != nil {
+		srec.AddAttrs(slog.String(string(StepPathKey), p.Value.AsString()))
+	}
+}
+
 // pathAttr returns the [StepPathKey] attribute of a step of a part of
 // another run; ok is false for a step of a root run, which has none.
 func (l StepLogger) pathAttr() (kv attribute.KeyValue, ok bool) {
@@ -273,8 +288,8 @@ func (l StepLogger) record(t time.Time, level slog.Level, body string) otellog.R
 	rec.SetSeverityText(level.String())
 	rec.AddAttributes(StepNumberKey.Int64(l.n), l.comp.attr)
 	rec.AddAttributes(l.run.runAttrs...)
-	if p, ok := l.pathAttr(); ok {
-		rec.AddAttributes(p)
+	if l.run.path != "" {
+		l.addPath(&rec, nil)
 	}
 	return rec
 }
@@ -466,8 +481,8 @@ func (l StepLogger) write(ctx context.Context, level slog.Level, msg string, arg
 		rec := slog.NewRecord(now, level, body, pcs[0])
 		rec.AddAttrs(slog.Int64(string(StepNumberKey), l.n), l.comp.slogAttr)
 		rec.AddAttrs(l.run.runSlogAttrs...)
-		if p, ok := l.pathAttr(); ok {
-			rec.AddAttrs(slog.String(string(StepPathKey), p.Value.AsString()))
+		if l.run.path != "" {
+			l.addPath(nil, &rec)
 		}
 		rec.Add(args...)
 		rec.AddAttrs(attrs...)
