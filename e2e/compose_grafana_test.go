@@ -306,6 +306,7 @@ func TestComposeDashboard(t *testing.T) {
 		{"prometheus", "otelstep_run_remaining_seconds", "time left per run"},
 		{"prometheus", "otelstep_step_progress_ratio", "in-step progress per component"},
 		{"prometheus", "otelstep_step_elapsed_seconds", "steps running now"},
+		{"prometheus", "otelstep_run_part", "parts of a run"},
 		{"loki", "service_name", "logs"},
 	} {
 		if !has(want.typ, want.substr) {

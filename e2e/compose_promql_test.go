@@ -26,6 +26,8 @@ var composeAllowedMetrics = []string{
 	"otelstep_step_duration_seconds_bucket",
 	"otelstep_step_duration_seconds_sum",
 	"otelstep_step_duration_seconds_count",
+	"otelstep_run_finished",
+	"otelstep_run_planned",
 }
 
 // composeAllowedLabels are the otelstep_* label names the exporter derives
@@ -37,6 +39,7 @@ var composeAllowedLabels = []string{
 	"otelstep_component",
 	"otelstep_step_result",
 	"otelstep_step_number",
+	"otelstep_run_part",
 }
 
 // composeGrafanaRangeRE matches Grafana's interval variables inside a range

@@ -10,6 +10,18 @@ const (
 	// RunIDKey distinguishes concurrent runs of one name (string). It is set
 	// only when the run was made with [WithRunID].
 	RunIDKey = attribute.Key("otelstep.run.id")
+	// RunPartKey is the own name of a run that is a part of another run
+	// (string): a run [Start]ed within a step of a run of this process or,
+	// through [Propagator], of another. Set only on such a run, whose
+	// [RunKey] is the root run's name; a metric label, one series per part
+	// name.
+	RunPartKey = attribute.Key("otelstep.run.part")
+	// StepPathKey is the path of a step of a part of another run (string):
+	// "4.1.2", the calling step's path, the child index it handed out and
+	// the step's number, as in its name "Step 4.1.2: ...". Set on the spans,
+	// events and records of such steps, and on a part's run span (the path
+	// handed out, "4.1"); never on metrics.
+	StepPathKey = attribute.Key("otelstep.step.path")
 	// StepNumberKey is the 1-based number of a step within its run (int).
 	StepNumberKey = attribute.Key("otelstep.step.number")
 	// StepsTotalKey is the expected number of steps of a run (int), present

@@ -17,6 +17,13 @@
 // run's progress, time left and active count are gauges. The names are the
 // constants of contract.go, described in docs/contract.md.
 //
+// A run started within a [Run.Start] step, in this process or in another
+// reached with [Propagator] beside the trace context, is a part of the
+// step's run: one numbering ("Step 2.1.3: copy", otelstep.step.path), the
+// root run's otelstep.run, its own name as otelstep.run.part, and progress
+// gauges that add up across processes (docs/contract.md, "One run across
+// processes").
+//
 // torch's names map as follows:
 //
 //	get_loggers() / getLogger           Run.Loggers, Run.Logger, GetLoggers, GetLogger
@@ -43,4 +50,5 @@
 //	metrics.go   the gauges, progress and time left, the elapsed callback
 //	live.go      marker spans of running steps and runs (WithLiveSteps)
 //	options.go   Option and StepOption
+//	propagation.go  Propagator, the otelstep-step header, a step as a caller
 package otelstep

@@ -9,6 +9,7 @@ import (
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // durationBuckets are the bucket boundaries of the step duration histogram,
@@ -133,24 +134,35 @@ func (r *Run) recordProgress(ctx context.Context, force bool) {
 		!ins.finished.Enabled(ctx) && !ins.planned.Enabled(ctx)) {
 		return
 	}
+	r.recordGauges(ctx, force)
+}
+
+// recordGauges records the progress gauges that changed, for
+// recordProgress, which checks that they are on.
+func (r *Run) recordGauges(ctx context.Context, force bool) {
+	ins := r.ins
 	ins.mu.Lock()
 	defer ins.mu.Unlock()
 	steps := r.steps.Load()
 	now := progressState{steps: steps, done: steps - r.lv.open, total: r.lv.total.Load(),
 		partial: r.lv.partial.Load()}
 	last := ins.recorded
-	if force || now.steps != last.steps {
-		ins.steps.Record(ctx, now.steps, ins.runOpts...)
-	}
-	if force || now.done != last.done {
-		ins.finished.Record(ctx, now.done, ins.runOpts...)
-	}
-	if now.total > 0 && (force || now.total != last.total) {
-		ins.planned.Record(ctx, now.total, ins.runOpts...)
-	}
 	counts := force || now.done != last.done || now.total != last.total
-	if now.total > 0 && counts {
-		ins.ratio.Record(ctx, min(float64(now.done)/float64(now.total), 1), ins.runOpts...)
+	if r.sums != nil {
+		r.sums.record(ctx, ins, now, last, force || now.steps != last.steps || counts)
+	} else {
+		if force || now.steps != last.steps {
+			ins.steps.Record(ctx, now.steps, ins.runOpts...)
+		}
+		if force || now.done != last.done {
+			ins.finished.Record(ctx, now.done, ins.runOpts...)
+		}
+		if now.total > 0 && (force || now.total != last.total) {
+			ins.planned.Record(ctx, now.total, ins.runOpts...)
+		}
+		if now.total > 0 && counts {
+			ins.ratio.Record(ctx, min(float64(now.done)/float64(now.total), 1), ins.runOpts...)
+		}
 	}
 	if now.total > 0 && (counts || now.partial != last.partial) {
 		if left, ok := r.remaining(now); ok {
@@ -158,6 +170,67 @@ func (r *Run) recordProgress(ctx context.Context, force bool) {
 		}
 	}
 	ins.recorded = now
+}
+
+// The parts of a run that share a part name in one process share their
+// series (otelstep.run, otelstep.run.id, otelstep.run.part): a worker may
+// serve several hand-outs of one run at once or in turn. Their steps,
+// finished and planned gauges are the sums over those parts, and their
+// progress ratio the ratio of the sums, so that a sum over the processes
+// counts every part's steps once. The sums start again from zero when a
+// part of another trace (a new run of the same name and id) shares the
+// series; a part of the older trace still running then records no more
+// of these gauges. One partSum per series, as long as the series lives.
+var partSums struct {
+	mu sync.Mutex
+	m  map[attribute.Distinct]*partSum
+}
+
+// partSum is the sum of the progress of the parts of one series.
+type partSum struct {
+	key                attribute.Distinct
+	trace              trace.TraceID // of the parts summed
+	steps, done, total int64
+}
+
+// joinSums makes the run, a part of another run in trace tid, add its
+// progress to its series' sums.
+func (r *Run) joinSums(tid trace.TraceID) {
+	set := attribute.NewSet(r.runAttrs...)
+	key := set.Equivalent()
+	partSums.mu.Lock()
+	defer partSums.mu.Unlock()
+	if partSums.m == nil {
+		partSums.m = make(map[attribute.Distinct]*partSum)
+	}
+	ps := partSums.m[key]
+	if ps == nil || ps.trace != tid {
+		ps = &partSum{key: key, trace: tid}
+		partSums.m[key] = ps
+	}
+	r.ins.mu.Lock()
+	r.sums = ps
+	r.ins.mu.Unlock()
+}
+
+// record adds a part's change from last to now to its series' sums and, if
+// changed, records them; nothing once a part of a newer trace took the
+// series over. It runs under the part's instruments lock.
+func (ps *partSum) record(ctx context.Context, ins *instruments, now, last progressState, changed bool) {
+	partSums.mu.Lock() // orders the records of the parts of one series
+	defer partSums.mu.Unlock()
+	ps.steps += now.steps - last.steps
+	ps.done += now.done - last.done
+	ps.total += now.total - last.total
+	if !changed || partSums.m[ps.key] != ps {
+		return // unchanged, or a newer run's parts own the series
+	}
+	ins.steps.Record(ctx, ps.steps, ins.runOpts...)
+	ins.finished.Record(ctx, ps.done, ins.runOpts...)
+	if ps.total > 0 {
+		ins.planned.Record(ctx, ps.total, ins.runOpts...)
+		ins.ratio.Record(ctx, min(float64(ps.done)/float64(ps.total), 1), ins.runOpts...)
+	}
 }
 
 // countActive adds the run to [ActiveRunsMetricName] once, unless it has

@@ -33,7 +33,7 @@ type Run struct {
 	logBufs  eventBufs // of the LogEventName events
 	stepBufs eventBufs // of the StepEventName events
 
-	runAttrs     []attribute.KeyValue // otelstep.run (+ otelstep.run.id)
+	runAttrs     []attribute.KeyValue // otelstep.run (+ otelstep.run.id, + otelstep.run.part)
 	runSlogAttrs []slog.Attr          // the same as slog attributes
 
 	steps atomic.Int64
@@ -46,6 +46,11 @@ type Run struct {
 	openSteps  map[*Step]struct{}
 
 	lv liveRun // live progress: progress.go, live.go, elapsed.go
+
+	root string   // the otelstep.run value: name, or the root run's name for a part
+	id   string   // the otelstep.run.id value, "" for none
+	path string   // a part's path prefix ("4.1"): its steps are Step 4.1.N; "" for a root run
+	sums *partSum // a part's sums of its series (metrics.go); guarded by ins.mu
 }
 
 // NewRun returns a run named name. The name becomes the [RunKey] attribute of
@@ -59,21 +64,40 @@ type Run struct {
 // returns the error to a caller that wants it.
 //
 // The run owns no span: use [Start] for a run with a span of its own.
+//
+// NewRun takes no context, so it is never a part of another run; see
+// [Start].
 func NewRun(name string, opts ...Option) *Run {
+	return newRun(name, opts, nil, "")
+}
+
+// newRun makes a run; a part of the run of caller c, with path prefix
+// path, when c is not nil.
+func newRun(name string, opts []Option, c *caller, path string) *Run {
 	cfg := newConfig(opts)
 	name = sanitize(name)
 	r := &Run{
-		name:         name,
-		cfg:          cfg,
-		runAttrs:     []attribute.KeyValue{RunKey.String(name)},
-		runSlogAttrs: []slog.Attr{slog.String(string(RunKey), name)},
-		components:   make(map[string]*component),
-		openSteps:    make(map[*Step]struct{}),
+		name:       name,
+		root:       name,
+		cfg:        cfg,
+		components: make(map[string]*component),
+		openSteps:  make(map[*Step]struct{}),
 	}
 	if cfg.runID != "" {
-		id := sanitize(cfg.runID)
-		r.runAttrs = append(r.runAttrs, RunIDKey.String(id))
-		r.runSlogAttrs = append(r.runSlogAttrs, slog.String(string(RunIDKey), id))
+		r.id = sanitize(cfg.runID)
+	}
+	if c != nil {
+		r.root, r.id, r.path = c.run, c.id, path // the root's name and id win
+	}
+	r.runAttrs = []attribute.KeyValue{RunKey.String(r.root)}
+	r.runSlogAttrs = []slog.Attr{slog.String(string(RunKey), r.root)}
+	if r.id != "" {
+		r.runAttrs = append(r.runAttrs, RunIDKey.String(r.id))
+		r.runSlogAttrs = append(r.runSlogAttrs, slog.String(string(RunIDKey), r.id))
+	}
+	if c != nil {
+		r.runAttrs = append(r.runAttrs, RunPartKey.String(name))
+		r.runSlogAttrs = append(r.runSlogAttrs, slog.String(string(RunPartKey), name))
 	}
 	levels, err := loadLevels(cfg.levels)
 	r.levels.Store(&levels)
@@ -122,19 +146,21 @@ func loadLevels(spec *string) (Levels, error) {
 	return l, err
 }
 
-// Name returns the run's name.
+// Name returns the run's name: its own, also for a part of another run
+// (whose [RunKey] is the root run's name and whose own name is [RunPartKey]).
 func (r *Run) Name() string { return r.name }
+
+// Path returns the path under which a part of another run numbers its
+// steps ("4.1" for Step 4.1.1, Step 4.1.2, ...), or "" for a run that is
+// not a part of another.
+func (r *Run) Path() string { return r.path }
 
 // Steps returns the number of steps taken so far.
 func (r *Run) Steps() int { return int(r.steps.Load()) }
 
-// ID returns the run id given with [WithRunID], or "".
-func (r *Run) ID() string {
-	if len(r.runAttrs) > 1 {
-		return r.runAttrs[1].Value.AsString()
-	}
-	return ""
-}
+// ID returns the run id given with [WithRunID], or ""; for a part of
+// another run, the root run's id (or "").
+func (r *Run) ID() string { return r.id }
 
 // Total returns the expected number of steps, or 0 when it is unknown: the
 // value of [WithTotalSteps] or of the last [Run.SetTotal].
@@ -222,6 +248,21 @@ func (r *Run) Loggers() []*slog.Logger {
 // message carries no span of its own (no valid span context); a context with
 // a span keeps its span, so steps can hang under spans of the caller's.
 //
+// A run started with a context that carries a step of another run is a
+// part of that run: a step of a [Run.Start] of this process, or a step of
+// another process carried by [Propagator] (extracted by otelhttp or
+// otelgrpc from the request). Its steps are numbered under the path the
+// calling step handed out ("Step 4.1.2: msg" for step 2 of the first run
+// handed out by step 4; [StepNumberKey] keeps 2, [StepPathKey] holds
+// "4.1.2"); its spans, events, records and metrics carry the root run's
+// name as [RunKey] (and its id as [RunIDKey]; the part's [WithRunID] is
+// ignored), and its own name as [RunPartKey]. Its run span stays named
+// name, a child of the span in ctx, with [StepPathKey] set to the path
+// handed out. A header's path is taken by the first run started under it;
+// a second one, a caller whose path would pass 16 levels, and a context
+// without a caller make a run of its own, as [NewRun] does. The returned
+// context hands nothing out itself: only the run's [Run.Start] steps do.
+//
 // [Run.End] ends the run span, with the run's total ([StepsTotalKey], the
 // last [Run.SetTotal]'s) when known, and with status Error and the error
 // recorded when the run learnt of a failure through [Run.Fail]. A run still running
@@ -231,10 +272,24 @@ func Start(ctx context.Context, name string, opts ...Option) (context.Context, *
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	r := NewRun(name, opts...)
+	var r *Run
+	attrs := []trace.SpanStartOption(nil)
+	if c := callerFrom(ctx); c != nil {
+		if path, ok := c.childPath(); ok {
+			r = newRun(name, opts, c, path)
+			attrs = append(attrs, trace.WithAttributes(StepPathKey.String(path)))
+		}
+		ctx = withCaller(ctx, nil) // run-level calls hand nothing out of the caller
+	}
+	if r == nil {
+		r = NewRun(name, opts...)
+	}
 	r.lv.runStart = r.lv.now()
-	ctx, span := r.tracer().Start(ctx, r.name,
-		trace.WithAttributes(r.runAttrs...), trace.WithTimestamp(r.lv.runStart))
+	ctx, span := r.tracer().Start(ctx, r.name, append(attrs,
+		trace.WithAttributes(r.runAttrs...), trace.WithTimestamp(r.lv.runStart))...)
+	if r.path != "" {
+		r.joinSums(span.SpanContext().TraceID())
+	}
 	r.mu.Lock()
 	r.span = span
 	r.openedRun()

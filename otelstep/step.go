@@ -55,6 +55,7 @@ type Step struct {
 	label string // of WithLabel, or ""
 	once  sync.Once
 	lv    liveStep // in-step progress and running marker: metrics.go, live.go
+	ctx   stepCtx  // the context Start returns: the span's, and the step as a caller
 }
 
 // StepLogger takes the run's next step number and returns the logger of that
@@ -65,7 +66,8 @@ type Step struct {
 // when ctx has none), and records the progress gauges unless they are off.
 // The step has no span and no end: it counts as finished when taken, as a
 // step of torch's bar does. To measure how long a step takes, use
-// [Run.Start] instead.
+// [Run.Start] instead. Having no context of its own, it hands nothing out:
+// only a [Run.Start] step makes runs started within it parts of its run.
 //
 // logger should be one of the run's component loggers; a logger of another
 // run's component counts as this run's component of the same name (see
@@ -86,7 +88,9 @@ func (r *Run) StepLogger(ctx context.Context, logger *slog.Logger) StepLogger {
 // otelstep.steps.total when the total is known, and the attributes logger
 // carries from With. When ctx carries no span (no valid span context), the
 // step event and the step span go to the run's span ([Start]). The returned
-// context carries the step's span.
+// context carries the step's span, and hands the step out: a run [Start]ed
+// with it, here or in a process reached with [Propagator], is a part of
+// this run, its steps numbered under the step's path (Step N.1.1, ...).
 //
 // The step start is also an OTel log record with the event name
 // [StepEventName] and the body "Step N started: component", for backends
@@ -116,7 +120,10 @@ func (r *Run) Start(ctx context.Context, logger *slog.Logger, opts ...StepOption
 		trace.WithAttributes(attrs...), trace.WithTimestamp(s.start))
 	s.log.started(parent, s)
 	r.open(s)
-	return ctx, s
+	s.ctx.Context = ctx
+	h := &s.ctx.hand
+	h.run, h.id, h.path, h.n, h.local = r.root, r.id, r.path, s.log.n, true
+	return &s.ctx, s
 }
 
 // takeStep numbers the next step of the run, written through logger; a
@@ -186,19 +193,57 @@ func (l StepLogger) text(sep, s string) string {
 	}
 	var buf [32]byte
 	b := append(buf[:0], "Step "...)
-	b = strconv.AppendInt(b, l.n, 10)
+	b = l.appendPath(b)
 	b = append(b, sep...)
 	return string(b) + s
 }
 
-// attrs returns the attributes of the step's span and marker: run, run id,
-// step number, component, the total when known, those the step's logger
+// appendPath appends the step's path to b: its number, under the run's
+// path prefix for a part of another run ("4.1.2").
+func (l StepLogger) appendPath(b []byte) []byte {
+	if l.run.path != "" {
+		b = append(b, l.run.path...)
+		b = append(b, '.')
+	}
+	return strconv.AppendInt(b, l.n, 10)
+}
+
+// addPath adds the [StepPathKey] attribute of a step of a part to an OTel
+// or slog record. It is kept out of line so that the frame of the message
+// path does not grow for the steps of a root run.
+//
+//go:noinline
+func (l StepLogger) addPath(rec *otellog.Record, srec *slog.Record) {
+	p, _ := l.pathAttr()
+	if rec != nil {
+		rec.AddAttributes(p)
+	}
+	if srec != nil {
+		srec.AddAttrs(slog.String(string(StepPathKey), p.Value.AsString()))
+	}
+}
+
+// pathAttr returns the [StepPathKey] attribute of a step of a part of
+// another run; ok is false for a step of a root run, which has none.
+func (l StepLogger) pathAttr() (kv attribute.KeyValue, ok bool) {
+	if l.run.path == "" {
+		return kv, false
+	}
+	var buf [64]byte
+	return StepPathKey.String(string(l.appendPath(buf[:0]))), true
+}
+
+// attrs returns the attributes of the step's span and marker: run, run id, part,
+// step number, path, component, the total when known, those the step's logger
 // carries from With, and room for extra more.
 func (l StepLogger) attrs(extra int) []attribute.KeyValue {
 	with := l.h.with()
-	kvs := make([]attribute.KeyValue, 0, len(l.run.runAttrs)+3+len(with)+extra)
+	kvs := make([]attribute.KeyValue, 0, len(l.run.runAttrs)+4+len(with)+extra)
 	kvs = append(kvs, l.run.runAttrs...)
 	kvs = append(kvs, StepNumberKey.Int64(l.n), l.comp.attr)
+	if p, ok := l.pathAttr(); ok {
+		kvs = append(kvs, p)
+	}
 	if t := l.run.totalSteps(); t > 0 {
 		kvs = append(kvs, StepsTotalKey.Int(t))
 	}
@@ -221,6 +266,9 @@ func (l StepLogger) addEvent(span trace.Span, name string, level slog.Level, mor
 	var tmp [8]attribute.KeyValue
 	kvs := append(tmp[:0], l.run.runAttrs...)
 	kvs = append(kvs, StepNumberKey.Int64(l.n), l.comp.attr)
+	if p, ok := l.pathAttr(); ok {
+		kvs = append(kvs, p)
+	}
 	bufs := &l.run.stepBufs
 	if name == LogEventName {
 		bufs = &l.run.logBufs
@@ -246,6 +294,9 @@ func (l StepLogger) record(t time.Time, level slog.Level, body string) otellog.R
 	rec.SetSeverityText(level.String())
 	rec.AddAttributes(StepNumberKey.Int64(l.n), l.comp.attr)
 	rec.AddAttributes(l.run.runAttrs...)
+	if l.run.path != "" {
+		l.addPath(&rec, nil)
+	}
 	return rec
 }
 
@@ -436,6 +487,9 @@ func (l StepLogger) write(ctx context.Context, level slog.Level, msg string, arg
 		rec := slog.NewRecord(now, level, body, pcs[0])
 		rec.AddAttrs(slog.Int64(string(StepNumberKey), l.n), l.comp.slogAttr)
 		rec.AddAttrs(l.run.runSlogAttrs...)
+		if l.run.path != "" {
+			l.addPath(nil, &rec)
+		}
 		rec.Add(args...)
 		rec.AddAttrs(attrs...)
 		_ = local.Handle(ctx, rec)

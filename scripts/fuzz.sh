@@ -20,6 +20,7 @@ FUZZMINIMIZE=${FUZZMINIMIZE:-100x}
 targets=(
 	"./otelstep FuzzParseLevels"
 	"./otelstep FuzzStep"
+	"./otelstep FuzzPropagatorExtract"
 	"./exporters FuzzEnvPlan"
 	"./exporters FuzzSetupEnv"
 	"./exporters FuzzRedaction"

@@ -4,6 +4,13 @@
 //	go run ./examples/jaeger              run the pipeline once
 //	go run ./examples/jaeger -json        ... and print a one-line JSON summary
 //	go run ./examples/jaeger -serve ADDR  serve GET/POST /compile and /healthz
+//	go run ./examples/jaeger -workers 2   hand codegen to 2 worker processes
+//
+// With -workers N the program starts itself N times more as worker
+// processes (-worker-listen, worker.go), and codegen calls them over HTTP
+// with otelhttp: one trace across the processes, each worker's steps a run
+// started from the request (fanout.go). A worker exits when the
+// orchestrator does, however it ends: it reads its stdin to the end.
 //
 // With no OTEL_* variables set it prints a console view of the telemetry on
 // stderr; with OTEL_EXPORTER_OTLP_ENDPOINT it exports traces, metrics and logs
@@ -34,7 +41,16 @@ func run() int {
 	jsonOut := flag.Bool("json", false, "after a one-shot run, print a one-line JSON summary on stdout")
 	delay := flag.Duration("delay", 20*time.Millisecond,
 		"simulated work per phase, and per function in codegen (a few seconds makes the live progress watchable)")
+	workers := flag.Int("workers", 0, "hand codegen to `N` worker processes (this program, started again) over HTTP")
+	workerListen := flag.String("worker-listen", "", "run as a worker of -workers on `ADDR`: print the address served on stdout, exit when stdin closes")
 	flag.Parse()
+	if *workers != 0 && (*serve != "" || *workerListen != "") {
+		fmt.Fprintln(os.Stderr, "otelstep-demo: -workers is for a one-shot run, not with -serve or -worker-listen")
+		return 2
+	}
+	if *workerListen != "" {
+		setInstanceID() // before setup reads the resource
+	}
 
 	if _, ok := os.LookupEnv("OTEL_METRIC_EXPORT_INTERVAL"); !ok {
 		os.Setenv("OTEL_METRIC_EXPORT_INTERVAL", "5000") // ms; the SDK default is 60000
@@ -51,6 +67,14 @@ func run() int {
 	// Every path below returns through here: flush what was recorded.
 	defer env.shutdown()
 
+	if *workerListen != "" {
+		if err := runWorker(ctx, env, *workerListen, *delay); err != nil {
+			fmt.Fprintf(env.providers.Console(), "otelstep-demo worker: %v\n", err)
+			return 1
+		}
+		return 0
+	}
+
 	if *serve != "" {
 		if err := serveHTTP(ctx, env, *serve, *delay); err != nil {
 			fmt.Fprintf(env.providers.Console(), "otelstep-demo: %v\n", err)
@@ -59,7 +83,19 @@ func run() int {
 		return 0
 	}
 
-	s, err := compile(ctx, env, *delay)
+	var pool *workerPool
+	if *workers != 0 {
+		if pool, err = startWorkers(ctx, env, *workers, *delay); err != nil {
+			fmt.Fprintf(env.providers.Console(), "otelstep-demo: %v\n", err)
+			return 1
+		}
+		// Before env.shutdown (deferred earlier, run later): the workers
+		// flush before the orchestrator does.
+		defer pool.close()
+	}
+
+	s, err := compileWith(ctx, env, *delay, pool)
+	pool.close() // the workers flush and exit
 	if err != nil {
 		fmt.Fprintf(env.providers.Console(), "otelstep-demo: compile: %v\n", err)
 		return 1

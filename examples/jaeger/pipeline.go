@@ -50,6 +50,9 @@ type compilation struct {
 	run   *otelstep.Run
 	tally *tally
 	delay time.Duration // simulated work per phase, per function in codegen
+
+	workers *workerPool // -workers: codegen is handed to them (fanout.go)
+	parts   []summary   // what each worker's run did
 }
 
 // compile runs the pipeline once as a run that owns its trace: a span
@@ -57,11 +60,16 @@ type compilation struct {
 // spans under it. It returns what it did. ctx cancellation stops it between
 // phases.
 func compile(ctx context.Context, env *demoEnv, delay time.Duration) (summary, error) {
+	return compileWith(ctx, env, delay, nil)
+}
+
+// compileWith is compile with codegen handed to workers, when not nil.
+func compileWith(ctx context.Context, env *demoEnv, delay time.Duration, workers *workerPool) (summary, error) {
 	t := &tally{}
 	opts := append(env.runOptions(), otelstep.WithTotalSteps(len(components)), otelstep.WithHandler(t))
 	ctx, run := otelstep.Start(ctx, runName, opts...)
 	defer env.levels.track(run)() // PUT /admin/levels reaches it while it runs
-	c := &compilation{run: run, tally: t, delay: delay}
+	c := &compilation{run: run, tally: t, delay: delay, workers: workers}
 
 	c.tally.span() // the run's span
 	err := c.phases(ctx)
@@ -76,6 +84,8 @@ func compile(ctx context.Context, env *demoEnv, delay time.Duration) (summary, e
 	s.Run = runName
 	s.Steps = run.Steps()
 	s.Total = len(components)
+	s.Instance = instanceID(env)
+	s.Parts = c.parts
 	return s, err
 }
 
@@ -134,11 +144,15 @@ func (c *compilation) phases(ctx context.Context) error {
 	// codegen: one unit of work per function, with in-step progress
 	gctx, st := c.begin(ctx, "codegen")
 	st.Info(gctx, "begin codegen", "target", "wasm", "funcs", len(codegenFuncs))
-	for i := range codegenFuncs {
-		if err = c.work(gctx); err != nil {
-			break
+	if c.workers != nil {
+		err = c.fanOut(gctx, st)
+	} else {
+		for i := range codegenFuncs {
+			if err = c.work(gctx); err != nil {
+				break
+			}
+			st.Progress(gctx, int64(i+1), int64(len(codegenFuncs)))
 		}
-		st.Progress(gctx, int64(i+1), int64(len(codegenFuncs)))
 	}
 	if err == nil {
 		st.Info(gctx, "done codegen", "bytes", nodes*4)

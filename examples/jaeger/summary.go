@@ -23,6 +23,9 @@ type summary struct {
 	Components []string `json:"components"`  // component of each step, in step order
 	Messages   []string `json:"messages"`    // every emitted "Step N: msg", in order
 	Total      int      `json:"total"`       // the WithTotalSteps value
+
+	Instance string    `json:"instance,omitempty"` // service.instance.id, when the resource has one
+	Parts    []summary `json:"parts,omitempty"`    // -workers: each worker's run, in worker order
 }
 
 // tally counts a run's telemetry while the pipeline runs. Its methods mirror
@@ -90,5 +93,6 @@ func (t *tally) result() summary {
 	s := t.s
 	s.Components = append([]string{}, s.Components...)
 	s.Messages = append([]string{}, s.Messages...)
+	s.Parts = append([]summary(nil), s.Parts...)
 	return s
 }
