@@ -97,13 +97,14 @@ func TestConsoleBesideOTLP(t *testing.T) {
 }
 
 // TestPropagatorsFromEnv: the global propagator is what OTEL_PROPAGATORS
-// names, tracecontext and baggage when unset; an unknown name is an error.
+// names (tracecontext and baggage when unset) and otelstep's header beside
+// them, none at all for "none"; an unknown name is an error.
 func TestPropagatorsFromEnv(t *testing.T) {
 	for _, tc := range []struct{ value, fields string }{
-		{"", "baggage,traceparent,tracestate"},
-		{"b3", "b3"},
-		{"tracecontext, b3multi", "traceparent,tracestate,x-b3-flags,x-b3-sampled,x-b3-spanid,x-b3-traceid"},
-		{"none", ""},
+		{"", "baggage,otelstep-step,traceparent,tracestate"},
+		{"b3", "b3,otelstep-step"},
+		{"tracecontext, b3multi", "otelstep-step,traceparent,tracestate,x-b3-flags,x-b3-sampled,x-b3-spanid,x-b3-traceid"},
+		{"none", ""}, // none means none: no otelstep header either
 	} {
 		otel.SetTextMapPropagator(propagation.TraceContext{})
 		p, err := Setup(context.Background(), testEnv(t, map[string]string{"OTEL_TRACES_EXPORTER": "none", "OTEL_METRICS_EXPORTER": "none",

@@ -25,7 +25,8 @@
 // OTEL_METRICS_PRODUCERS (prometheus, none); OTEL_BSP_* and OTEL_BLRP_*; the
 // attribute limit variables; OTEL_EXPORTER_PROMETHEUS_HOST and _PORT;
 // OTEL_PROPAGATORS (the global propagator, through contrib's autoprop;
-// tracecontext,baggage when unset); OTEL_SERVICE_NAME and
+// tracecontext,baggage when unset; otelstep.Propagator beside it unless
+// "none"); OTEL_SERVICE_NAME and
 // OTEL_RESOURCE_ATTRIBUTES, which override [WithServiceName] and
 // [WithServiceVersion]. Every value is checked first: each unusable one is an
 // [*EnvError] naming the variable, the value and what is accepted, all joined:

@@ -10,8 +10,10 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/google/uuid"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/resource"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 )
 
 const (
@@ -21,13 +23,16 @@ const (
 
 // newResource builds the resource, later sources overriding earlier ones:
 // telemetry.sdk.* and host.*; service.name and service.version from the
-// options, the build information or the executable name; then
-// OTEL_RESOURCE_ATTRIBUTES; then OTEL_SERVICE_NAME.
+// options, the build information or the executable name; a random
+// service.instance.id (so that processes of one service keep metric series
+// of their own, as a job's workers must); then OTEL_RESOURCE_ATTRIBUTES;
+// then OTEL_SERVICE_NAME.
 func newResource(ctx context.Context, c config) (*resource.Resource, error) {
 	res, err := resource.New(ctx,
 		resource.WithTelemetrySDK(),
 		resource.WithHost(),
 		resource.WithAttributes(serviceAttrs(c)...),
+		resource.WithAttributes(semconv.ServiceInstanceID(uuid.NewString())),
 		resource.WithFromEnv(),
 	)
 	switch {

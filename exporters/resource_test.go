@@ -67,3 +67,27 @@ func TestDefaultServiceName(t *testing.T) {
 		t.Errorf("default service.name = %q, want %q", got, want)
 	}
 }
+
+// TestServiceInstanceID checks that every Setup gets a service.instance.id
+// of its own, so that two processes of one service keep metric series of
+// their own, and that OTEL_RESOURCE_ATTRIBUTES overrides it.
+func TestServiceInstanceID(t *testing.T) {
+	ctx := context.Background()
+	id := func(env map[string]string) string {
+		t.Helper()
+		p, err := Setup(ctx, WithConsole(io.Discard), WithGlobals(false), testEnv(t, env))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Shutdown(ctx)
+		v, _ := p.Resource.Set().Value("service.instance.id")
+		return v.AsString()
+	}
+	a, b := id(nil), id(nil)
+	if a == "" || a == b {
+		t.Errorf("service.instance.id %q then %q, want two distinct ids", a, b)
+	}
+	if got := id(map[string]string{"OTEL_RESOURCE_ATTRIBUTES": "service.instance.id=pod-7"}); got != "pod-7" {
+		t.Errorf("service.instance.id = %q, want the environment's pod-7", got)
+	}
+}

@@ -126,12 +126,13 @@ func Setup(ctx context.Context, opts ...Option) (*Providers, error) {
 		otel.SetTracerProvider(p.TracerProvider)
 		otel.SetMeterProvider(p.MeterProvider)
 		otel.SetLoggerProvider(p.LoggerProvider)
-		fromEnv, _ := autoprop.TextMapPropagator(pl.propagators...) // checked by plan
-		otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(
-			fromEnv,
-			// otelstep.Propagator(), the calling step's own header (issue
-			// 20), is composed in here, beside what OTEL_PROPAGATORS names.
-		))
+		prop, _ := autoprop.TextMapPropagator(pl.propagators...) // checked by plan
+		if !slices.Equal(pl.propagators, []string{"none"}) {
+			// otelstep's own header beside what OTEL_PROPAGATORS names, so
+			// that a run started by a callee is a part of the caller's run.
+			prop = propagation.NewCompositeTextMapPropagator(prop, otelstep.Propagator())
+		}
+		otel.SetTextMapPropagator(prop)
 		write := func(line string) { _, _ = p.console.Write([]byte(line + "\n")) }
 		p.limiter = newErrorLimiter(c.errorInterval, write, c.errorHandler, p.redact)
 		otel.SetErrorHandler(p.limiter)

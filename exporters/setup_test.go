@@ -442,7 +442,7 @@ func TestGlobals(t *testing.T) {
 	}
 	fields := otel.GetTextMapPropagator().Fields()
 	slices.Sort(fields) // a composite propagator gives its fields in no set order
-	if got := strings.Join(fields, ","); got != "baggage,traceparent,tracestate" {
+	if got := strings.Join(fields, ","); got != "baggage,otelstep-step,traceparent,tracestate" {
 		t.Errorf("propagator fields = %s", got)
 	}
 

@@ -35,9 +35,10 @@ const maxWorkers = 16
 // workerStartTimeout bounds the wait for a worker's address.
 const workerStartTimeout = 30 * time.Second
 
-// propagator is the global propagator with otelstep's beside it, unless
-// it is there already: the calling step crosses to the workers with the
-// trace context.
+// propagator is the global propagator, which exporters.Setup makes with
+// otelstep's beside what OTEL_PROPAGATORS names, or with otelstep's added
+// when a program set up the globals otherwise: the calling step crosses to
+// the workers with the trace context.
 func propagator() propagation.TextMapPropagator {
 	p := otel.GetTextMapPropagator()
 	if slices.Contains(p.Fields(), otelstep.StepHeader) {

@@ -48,10 +48,6 @@ func run() int {
 		fmt.Fprintln(os.Stderr, "otelstep-demo: -workers is for a one-shot run, not with -serve or -worker-listen")
 		return 2
 	}
-	if *workerListen != "" {
-		setInstanceID() // before setup reads the resource
-	}
-
 	if _, ok := os.LookupEnv("OTEL_METRIC_EXPORT_INTERVAL"); !ok {
 		os.Setenv("OTEL_METRIC_EXPORT_INTERVAL", "5000") // ms; the SDK default is 60000
 	}

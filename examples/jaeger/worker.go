@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -37,21 +36,6 @@ const maxCodegenBody = 64 << 10
 // codegenRequest is the body of POST /codegen: the functions to emit.
 type codegenRequest struct {
 	Funcs []string `json:"funcs"`
-}
-
-// setInstanceID gives this process a service.instance.id of its own
-// (OTEL_RESOURCE_ATTRIBUTES, read by exporters.Setup): the workers share
-// the orchestrator's service.name, and their metric series must not merge.
-func setInstanceID() {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
-	b[6], b[8] = b[6]&0x0f|0x40, b[8]&0x3f|0x80
-	id := fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
-	attrs := "service.instance.id=" + id
-	if v := os.Getenv("OTEL_RESOURCE_ATTRIBUTES"); v != "" {
-		attrs = v + "," + attrs // the last value of a key wins
-	}
-	os.Setenv("OTEL_RESOURCE_ATTRIBUTES", attrs)
 }
 
 // runWorker serves POST /codegen on addr until ctx is cancelled or stdin
