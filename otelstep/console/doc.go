@@ -21,6 +21,17 @@
 // location are not repeated. Once lines of more than one run are seen, each
 // carries a tag: the run id, else 8 hex digits of the trace id.
 //
+// A run started inside a step (a part of that step's run, in this process
+// or another: otelstep.Propagator) names its steps by their path, as its
+// records do:
+//
+//	15:10:13.301 INFO  lower: Step 2.1.1 done in 4.2ms
+//
+// Its lines are the run's lines (no tag); its status row and summary are
+// its own, "compile/worker 1/2 steps", counting the steps of the parts of
+// that name in this process (one series, as the core reports it), while
+// the run's row counts the run's own steps.
+//
 // # On a terminal
 //
 // When the writer is a terminal (golang.org/x/term) and TERM is not "dumb",

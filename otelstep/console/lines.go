@@ -87,7 +87,7 @@ func (v *View) appendRecord(b []byte, r *sdklog.Record) []byte {
 	tag := v.observe(&c, r.TraceID(), t, t)
 	if kind == contract.StepStart {
 		if c.Label != "" {
-			v.run(runKey{c.Run, c.RunID}, t).setLabel(c.Component, c.Label)
+			v.run(runKey{c.Run, c.RunID, c.Part}, t).setLabel(c.Component, c.Label)
 		}
 		return b
 	}
@@ -183,17 +183,19 @@ func appendAttr(b []byte, key string, val attribute.Value) []byte {
 
 // observe notes what a line tells about its run (first and last times
 // seen, total, component) and returns the tag that tells runs apart once
-// more than one is seen: two run names or ids, one step number of a run in
-// two traces, a run of one name and id active more than once (from the
-// metrics), or lines of two traces that name no run. The tag is the run id, else the first 8 hex digits of the
-// trace id, else the run name. t and end are the times the line covers.
-// Called with mu held.
+// more than one is seen: two run names or ids, one step of a run (its
+// number, or its path in a part of another run) in two traces, a run of one
+// name and id active more than once (from the metrics), or lines of two
+// traces that name no run. The parts of a run (otelstep.run.part) are the
+// run: they share its name, id and trace, and each step its own path. The
+// tag is the run id, else the first 8 hex digits of the trace id, else the
+// run name. t and end are the times the line covers. Called with mu held.
 func (v *View) observe(c *contract.Attrs, tid trace.TraceID, t, end time.Time) string {
 	if c.Run != "" {
-		k := runKey{c.Run, c.RunID}
-		if !v.haveRun {
-			v.seenRun, v.haveRun = k, true
-		} else if k != v.seenRun {
+		k := runKey{c.Run, c.RunID, c.Part}
+		if root := (runKey{run: c.Run, id: c.RunID}); !v.haveRun {
+			v.seenRun, v.haveRun = root, true
+		} else if root != v.seenRun {
 			v.multiple = true
 		}
 		rs := v.run(k, t)
@@ -205,16 +207,17 @@ func (v *View) observe(c *contract.Attrs, tid trace.TraceID, t, end time.Time) s
 			rs.maxNum = c.Step
 		}
 		if c.Step > 0 && tid.IsValid() {
-			// One step number of one run in two traces: two runs of one
-			// name and id (a span-less run's steps are traces of their own,
-			// but each number is one step).
+			// One step of one run in two traces: two runs of one name and
+			// id (a span-less run's steps are traces of their own, but each
+			// step is one step).
 			if rs.stepTraces == nil || len(rs.stepTraces) >= 256 {
-				rs.stepTraces = make(map[int64]trace.TraceID)
+				rs.stepTraces = make(map[stepKey]trace.TraceID)
 			}
-			if seen, ok := rs.stepTraces[c.Step]; ok && seen != tid {
+			sk := stepKey{c.Path, c.Step}
+			if seen, ok := rs.stepTraces[sk]; ok && seen != tid {
 				v.multiple = true
 			}
-			rs.stepTraces[c.Step] = tid
+			rs.stepTraces[sk] = tid
 		}
 		if end.After(rs.last) {
 			rs.last = end
@@ -317,7 +320,7 @@ func (v *View) appendSpan(b []byte, s sdktrace.ReadOnlySpan) []byte {
 	switch {
 	case isStep:
 		b = append(b, "Step "...)
-		b = appendInt(b, c.Step)
+		b = c.AppendStep(b)
 	case kind == contract.RunSpan:
 		b = append(b, "run"...)
 	default:

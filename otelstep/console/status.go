@@ -13,8 +13,17 @@ import (
 	"github.com/otelstep/otelstep/otelstep/internal/contract"
 )
 
-// runKey identifies a run's series: its name and id.
-type runKey struct{ run, id string }
+// runKey identifies a run's series: its name and id, and the part's own
+// name for a part of another run (whose name and id are the root run's).
+// The parts of one name in one process share their series.
+type runKey struct{ run, id, part string }
+
+// stepKey identifies a step of a run: its path in a part of another run,
+// else its number.
+type stepKey struct {
+	path string
+	num  int64
+}
 
 // runState is what the view knows of one run, from its lines and its
 // metrics. A run's state is kept after it ended, so that its series, which
@@ -30,7 +39,7 @@ type runState struct {
 	lastComp string
 	maxNum   int64 // the highest step number its lines showed
 
-	stepTraces map[int64]trace.TraceID // the trace of each step number seen (bounded)
+	stepTraces map[stepKey]trace.TraceID // the trace of each step seen (bounded)
 
 	// from the last collection
 	steps        int64
@@ -177,7 +186,7 @@ func (v *View) update(rm *metricdata.ResourceMetrics, now time.Time) {
 		if p.Run == "" || math.IsNaN(p.Value) {
 			continue
 		}
-		rs := v.run(runKey{p.Run, p.RunID}, now)
+		rs := v.run(runKey{p.Run, p.RunID, p.Part}, now)
 		rs.seen = now
 		switch p.Metric {
 		case otelstep.StepsMetricName:
@@ -202,8 +211,10 @@ func (v *View) update(rm *metricdata.ResourceMetrics, now time.Time) {
 				rs.reset(now) // the same name (and id) runs again: a new run
 			}
 			rs.active, rs.hasActive = int64(p.Value), true
-			if p.Value > 1 {
-				v.multiple = true // two runs of one name and id
+			if p.Value > 1 && p.Part == "" {
+				// Two runs of one name and id (parts of one name run at
+				// once as a matter of course).
+				v.multiple = true
 			}
 		case otelstep.DurationMetricName:
 			c := ended[rs]
@@ -234,12 +245,17 @@ func (rs *runState) comp(name string) *compState {
 
 func clamp01(f float64) float64 { return min(max(f, 0), 1) }
 
-// label is the run's name, with its id in brackets when it has one.
+// label is the run's name, then "/part" for a part of it, then its id in
+// brackets when it has one: "compile/worker [job-7]".
 func (rs *runState) label() string {
-	if rs.key.id == "" {
-		return rs.key.run
+	l := rs.key.run
+	if rs.key.part != "" {
+		l += "/" + rs.key.part
 	}
-	return rs.key.run + " [" + rs.key.id + "]"
+	if rs.key.id != "" {
+		l += " [" + rs.key.id + "]"
+	}
+	return l
 }
 
 func laterOf(a, b time.Time) time.Time {

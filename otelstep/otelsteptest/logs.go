@@ -18,9 +18,11 @@ type Message struct {
 	Run       string // otelstep.run
 	RunID     string // otelstep.run.id, empty without otelstep.WithRunID
 	Step      int    // otelstep.step.number
+	Part      string // otelstep.run.part, in a part of another run (see [StepRecord])
+	Path      string // otelstep.step.path, in a part of another run: "2.1.3"
 	Component string // otelstep.component
 	Level     slog.Level
-	Body      string // "Step N: msg"
+	Body      string // "Step N: msg" ("Step 2.1.3: msg" in a part)
 	TraceID   trace.TraceID
 	SpanID    trace.SpanID
 	// Attrs holds every attribute of the record, those of the telemetry
@@ -52,7 +54,7 @@ func (r *Recorder) Messages() []Message {
 		if kind != contract.Message {
 			continue
 		}
-		m.Run, m.RunID, m.Step, m.Component = a.Run, a.RunID, int(a.Step), a.Component
+		m.Run, m.RunID, m.Step, m.Part, m.Path, m.Component = a.Run, a.RunID, int(a.Step), a.Part, a.Path, a.Component
 		out = append(out, m)
 	}
 	return out

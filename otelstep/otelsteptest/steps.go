@@ -3,6 +3,8 @@ package otelsteptest
 import (
 	"cmp"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/otelstep/otelstep/otelstep/internal/contract"
@@ -11,9 +13,16 @@ import (
 
 // StepRecord is one step taken, as the spans show it.
 type StepRecord struct {
-	Run       string // otelstep.run
-	RunID     string // otelstep.run.id, empty without otelstep.WithRunID
-	Number    int    // otelstep.step.number
+	Run    string // otelstep.run
+	RunID  string // otelstep.run.id, empty without otelstep.WithRunID
+	Number int    // otelstep.step.number
+	// Part is otelstep.run.part: the own name of the run that took the
+	// step when it is a part of another run (started inside one of its
+	// steps), whose name Run then is; empty otherwise.
+	Part string
+	// Path is otelstep.step.path, the step's path in a part of another
+	// run ("2.1.3", as in "Step 2.1.3: msg"); empty otherwise.
+	Path      string
 	Component string // otelstep.component
 	Total     int    // otelstep.steps.total; 0 when unknown or not seen
 	// Timed reports that the step was taken with [otelstep.Run.Start]: it
@@ -21,8 +30,9 @@ type StepRecord struct {
 	Timed bool
 }
 
-// Steps returns the steps taken, sorted by run name, run id and step number,
-// steps that tie in these (runs of one name without otelstep.WithRunID) in
+// Steps returns the steps taken, sorted by run name, run id and step (the
+// steps of a part of the run after the step that handed it out: 2, 2.1.1,
+// 2.1.2, 3), steps that tie in these (runs of one name without otelstep.WithRunID) in
 // the order they were taken.
 //
 // A step shows by its [otelstep.StepEventName] event, on a recording span of
@@ -59,7 +69,7 @@ func (r *Recorder) Steps() []StepRecord {
 	for _, t := range timed {
 		for i, e := range events {
 			if !used[i] && e.parent == t.parent && e.Run == t.Run && e.RunID == t.RunID &&
-				e.Number == t.Number && e.Component == t.Component {
+				e.Number == t.Number && e.Path == t.Path && e.Part == t.Part && e.Component == t.Component {
 				used[i] = true
 				t.Total, t.time = e.Total, e.time
 				break
@@ -76,7 +86,7 @@ func (r *Recorder) Steps() []StepRecord {
 		return cmp.Or(
 			cmp.Compare(a.Run, b.Run),
 			cmp.Compare(a.RunID, b.RunID),
-			cmp.Compare(a.Number, b.Number),
+			slices.Compare(a.steps(), b.steps()),
 			a.time.Compare(b.time),
 		)
 	})
@@ -100,5 +110,19 @@ func (r *Recorder) Components() []string {
 
 // stepRecord is the step a step event or span says.
 func stepRecord(a contract.Attrs) StepRecord {
-	return StepRecord{Run: a.Run, RunID: a.RunID, Number: int(a.Step), Component: a.Component, Total: int(a.Total)}
+	return StepRecord{Run: a.Run, RunID: a.RunID, Number: int(a.Step), Part: a.Part, Path: a.Path, Component: a.Component, Total: int(a.Total)}
+}
+
+// steps is the step's path as numbers, for sorting: [Number] outside a
+// part.
+func (s StepRecord) steps() []int {
+	if s.Path == "" {
+		return []int{s.Number}
+	}
+	var out []int
+	for f := range strings.SplitSeq(s.Path, ".") {
+		n, _ := strconv.Atoi(f)
+		out = append(out, n)
+	}
+	return out
 }

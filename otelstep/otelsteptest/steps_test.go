@@ -304,3 +304,37 @@ func TestStepsIgnoreRunningMarkers(t *testing.T) {
 		t.Errorf("Steps() = %+v, want %+v", got, want)
 	}
 }
+
+// TestStepsOfParts checks the steps of parts of a run: the root run's name,
+// the part's own name and path, sorted after the step that handed them out.
+func TestStepsOfParts(t *testing.T) {
+	t.Parallel()
+	rec := otelsteptest.New(t)
+	ctx, run := otelstep.Start(context.Background(), "deploy", rec.Options()...)
+	sctx, s := run.Start(ctx, run.Logger("rollout"))
+	pctx, part := otelstep.Start(sctx, "agent", rec.Options()...)
+	part.StepLogger(pctx, part.Logger("copy")).Info(pctx, "copied")
+	_, st := part.Start(pctx, part.Logger("restart"))
+	st.End(nil)
+	part.End(pctx)
+	s.End(nil)
+	run.StepLogger(ctx, run.Logger("verify")).Info(ctx, "ok")
+	run.End(ctx)
+
+	var got []string
+	for _, s := range rec.Steps() {
+		got = append(got, fmt.Sprintf("%s %d %q %q %s", s.Run, s.Number, s.Part, s.Path, s.Component))
+	}
+	want := []string{
+		`deploy 1 "" "" rollout`,
+		`deploy 1 "agent" "1.1.1" copy`,
+		`deploy 2 "agent" "1.1.2" restart`,
+		`deploy 2 "" "" verify`,
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("steps\n%q\nwant\n%q", got, want)
+	}
+	if msgs := rec.Messages(); len(msgs) != 2 || msgs[0].Body != "Step 1.1.1: copied" || msgs[0].Part != "agent" || msgs[0].Path != "1.1.1" {
+		t.Errorf("messages %+v, want the part's first with its part and path", msgs)
+	}
+}

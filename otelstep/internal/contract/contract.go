@@ -6,6 +6,8 @@
 package contract
 
 import (
+	"strconv"
+
 	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/otelstep/otelstep/otelstep"
@@ -23,6 +25,8 @@ const (
 type Attrs struct {
 	Run       string // otelstep.run
 	RunID     string // otelstep.run.id
+	Part      string // otelstep.run.part: the own name of a part of another run
+	Path      string // otelstep.step.path: a part's step path ("4.1.2"); empty outside parts
 	Component string // otelstep.component
 	Label     string // otelstep.step.label
 	Result    string // otelstep.step.result
@@ -42,6 +46,10 @@ func (a *Attrs) Take(kv attribute.KeyValue) bool {
 		a.Run = kv.Value.Emit()
 	case otelstep.RunIDKey:
 		a.RunID = kv.Value.Emit()
+	case otelstep.RunPartKey:
+		a.Part = kv.Value.Emit()
+	case otelstep.StepPathKey:
+		a.Path = kv.Value.Emit()
 	case otelstep.ComponentKey:
 		a.Component = kv.Value.Emit()
 	case StepLabelKey:
@@ -78,6 +86,15 @@ func OfSet(s attribute.Set) Attrs {
 		a.Take(it.Attribute())
 	}
 	return a
+}
+
+// AppendStep appends the step as lines name it after "Step ": its path
+// in a part of another run ("4.1.2"), else its number.
+func (a *Attrs) AppendStep(b []byte) []byte {
+	if a.Path != "" {
+		return append(b, a.Path...)
+	}
+	return strconv.AppendInt(b, a.Step, 10)
 }
 
 // intOf is v as an int64; 0 when v is not an integer.

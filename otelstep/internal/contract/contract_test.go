@@ -82,3 +82,57 @@ func TestDecode(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodePart decodes a part of a run started inside one of its steps:
+// its step span, messages and series carry the root run's name and id, the
+// part's own name, and (not the series) the step's path.
+func TestDecodePart(t *testing.T) {
+	t.Parallel()
+	rec := otelsteptest.New(t)
+	ctx := context.Background()
+	ctx, run := otelstep.Start(ctx, "job", append(rec.Options(), otelstep.WithRunID("r1"))...)
+	sctx, s := run.Start(ctx, run.Logger("codegen"))
+	pctx, part := otelstep.Start(sctx, "worker", rec.Options()...)
+	lctx, st := part.Start(pctx, part.Logger("lower"))
+	st.Info(lctx, "lowering")
+	st.End(nil)
+	part.End(pctx)
+	s.End(nil)
+	run.End(ctx)
+
+	var steps []string
+	for _, sp := range rec.Spans().Snapshots() {
+		if kind, a := contract.Span(sp); kind == contract.StepSpan {
+			steps = append(steps, string(a.AppendStep(nil))+" "+a.Run+" "+a.RunID+" "+a.Part+" "+a.Component)
+		}
+	}
+	slices.Sort(steps)
+	if want := []string{"1 job r1  codegen", "1.1.1 job r1 worker lower"}; !slices.Equal(steps, want) {
+		t.Errorf("step spans decoded as %q, want %q", steps, want)
+	}
+	var msgs int
+	for _, r := range rec.Records() {
+		if k, a := contract.Record(&r, nil); k == contract.Message {
+			msgs++
+			if a.Path != "1.1.1" || a.Part != "worker" || a.Run != "job" || a.Step != 1 {
+				t.Errorf("part message decoded as %+v", a)
+			}
+		}
+	}
+	if msgs != 1 {
+		t.Errorf("%d messages, want 1", msgs)
+	}
+	rm := rec.Metrics()
+	var partPoints int
+	for p := range contract.Points(&rm) {
+		if p.Path != "" {
+			t.Errorf("point %s with a path %q", p.Metric, p.Path)
+		}
+		if p.Part == "worker" {
+			partPoints++
+		}
+	}
+	if partPoints == 0 {
+		t.Errorf("no point of the part")
+	}
+}
