@@ -203,7 +203,8 @@ func (r *Run) End(ctx context.Context) {
 }
 
 // sanitize makes s a usable name: valid UTF-8 (OTLP rejects anything else)
-// and not empty.
+// and not empty. It is not internal/utf8clean's String, which cleans what
+// the exporters send: that package imports the SDK, which the core must not.
 func sanitize(s string) string {
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, string(utf8.RuneError))
