@@ -89,7 +89,8 @@ type Step struct {
 // component and its own Enabled as the level check. A nil logger means the
 // run's logger for [DefaultComponent].
 func (r *Run) StepLogger(ctx context.Context, logger *slog.Logger) StepLogger {
-	l := r.takeStep(logger, false) // finished when taken
+	var l StepLogger
+	r.takeStep(&l, logger, false) // finished when taken
 	l.started(ctx, nil)
 	return l
 }
@@ -117,7 +118,8 @@ func (r *Run) Start(ctx context.Context, logger *slog.Logger, opts ...StepOption
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	s := &Step{log: r.takeStep(logger, true)}
+	s := &Step{}
+	r.takeStep(&s.log, logger, true)
 	s.log.step = s
 	s.start = r.lv.now()
 	name := s.log.comp.name
@@ -140,14 +142,15 @@ func (r *Run) Start(ctx context.Context, logger *slog.Logger, opts ...StepOption
 	return &s.ctx, s
 }
 
-// takeStep numbers the next step of the run, written through logger; a
-// Run.Start step (open) counts as open until it ends.
+// takeStep sets l to the next step of the run, written through logger; a
+// Run.Start step (open) counts as open until it ends. (l is filled in place:
+// a returned StepLogger would be copied through memory twice.)
 //
 // A logger of another run's component works as the component of the same
 // name of this run: this run's numbering, level and providers, with what
 // the logger carries from With and WithGroup.
-func (r *Run) takeStep(logger *slog.Logger, open bool) StepLogger {
-	l := StepLogger{run: r}
+func (r *Run) takeStep(l *StepLogger, logger *slog.Logger, open bool) {
+	l.run = r
 	if logger == nil {
 		l.comp = r.component(DefaultComponent)
 		l.h = l.comp.logger.Handler().(*handler)
@@ -173,13 +176,12 @@ func (r *Run) takeStep(logger *slog.Logger, open bool) StepLogger {
 	} else {
 		l.n = r.steps.Add(1)
 	}
-	return l
 }
 
 // started writes the step's start: the [StepEventName] event to the span
 // of ctx (the run's when it has none), the start record of a [Run.Start]
 // step s (in the step span's context) and the progress gauges.
-func (l StepLogger) started(ctx context.Context, s *Step) {
+func (l *StepLogger) started(ctx context.Context, s *Step) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
