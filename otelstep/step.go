@@ -3,10 +3,12 @@ package otelstep
 import (
 	"context"
 	"log/slog"
+	"math"
 	"runtime"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -34,12 +36,24 @@ import (
 // A StepLogger is a small value, safe for concurrent use and cheap to copy.
 // The zero StepLogger writes nothing.
 type StepLogger struct {
-	run  *Run
-	comp *component
-	h    *handler // the component's handler, one derived from it, or one of a foreign logger
-	step *Step    // the Run.Start step, whose span the messages go to; nil: the span of ctx, else the run's
-	n    int64
+	// level is the level check of a message: the component's level, or
+	// passAll for a logger that no run made; nil for the zero StepLogger.
+	// The one load and compare a filtered message costs.
+	level *atomic.Int64
+	run   *Run
+	comp  *component
+	h     *handler // the component's handler, one derived from it, or one of a foreign logger
+	step  *Step    // the Run.Start step, whose span the messages go to; nil: the span of ctx, else the run's
+	n     int64
 }
+
+// passAll is the level of the steps of a logger that no run made: every
+// message goes on to write, where that logger's Enabled decides.
+var passAll = func() *atomic.Int64 {
+	var a atomic.Int64
+	a.Store(math.MinInt64)
+	return &a
+}()
 
 // Step is a step with a duration: a span of its own, a record in the
 // [DurationMetricName] histogram when it ends, and its own progress. Make
@@ -75,7 +89,8 @@ type Step struct {
 // component and its own Enabled as the level check. A nil logger means the
 // run's logger for [DefaultComponent].
 func (r *Run) StepLogger(ctx context.Context, logger *slog.Logger) StepLogger {
-	l := r.takeStep(logger, false) // finished when taken
+	var l StepLogger
+	r.takeStep(&l, logger, false) // finished when taken
 	l.started(ctx, nil)
 	return l
 }
@@ -103,7 +118,8 @@ func (r *Run) Start(ctx context.Context, logger *slog.Logger, opts ...StepOption
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	s := &Step{log: r.takeStep(logger, true)}
+	s := &Step{}
+	r.takeStep(&s.log, logger, true)
 	s.log.step = s
 	s.start = r.lv.now()
 	name := s.log.comp.name
@@ -126,14 +142,15 @@ func (r *Run) Start(ctx context.Context, logger *slog.Logger, opts ...StepOption
 	return &s.ctx, s
 }
 
-// takeStep numbers the next step of the run, written through logger; a
-// Run.Start step (open) counts as open until it ends.
+// takeStep sets l to the next step of the run, written through logger; a
+// Run.Start step (open) counts as open until it ends. (l is filled in place:
+// a returned StepLogger would be copied through memory twice.)
 //
 // A logger of another run's component works as the component of the same
 // name of this run: this run's numbering, level and providers, with what
 // the logger carries from With and WithGroup.
-func (r *Run) takeStep(logger *slog.Logger, open bool) StepLogger {
-	l := StepLogger{run: r}
+func (r *Run) takeStep(l *StepLogger, logger *slog.Logger, open bool) {
+	l.run = r
 	if logger == nil {
 		l.comp = r.component(DefaultComponent)
 		l.h = l.comp.logger.Handler().(*handler)
@@ -147,6 +164,10 @@ func (r *Run) takeStep(logger *slog.Logger, open bool) StepLogger {
 		l.comp = r.component(DefaultComponent)
 		l.h = &handler{comp: l.comp, foreign: logger.Handler()}
 	}
+	l.level = &l.comp.level
+	if l.h.foreign != nil {
+		l.level = passAll
+	}
 	if open {
 		r.ins.mu.Lock()
 		r.lv.open++
@@ -155,13 +176,12 @@ func (r *Run) takeStep(logger *slog.Logger, open bool) StepLogger {
 	} else {
 		l.n = r.steps.Add(1)
 	}
-	return l
 }
 
 // started writes the step's start: the [StepEventName] event to the span
 // of ctx (the run's when it has none), the start record of a [Run.Start]
 // step s (in the step span's context) and the progress gauges.
-func (l StepLogger) started(ctx context.Context, s *Step) {
+func (l *StepLogger) started(ctx context.Context, s *Step) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -304,38 +324,59 @@ func (l StepLogger) record(t time.Time, level slog.Level, body string) otellog.R
 const sevOffset = slog.Level(otellog.SeverityDebug) - slog.LevelDebug
 
 // The methods of slog.Logger that take a context, on StepLogger and *Step.
-// Each calls log directly: log finds the caller's line by skipping a fixed
-// number of frames.
+// Each makes the level check and calls write directly: write finds the
+// caller's line by skipping a fixed number of frames.
+//
+// The level check is one expression, written out in each method,
+//
+//	l.level != nil && int64(level) >= l.level.Load()
+//
+// so that the method inlines into its caller (a helper function puts it
+// over the inliner's budget): a filtered message costs a load and a
+// compare at the call site. A logger that no run made has passAll as its
+// level, and its own Enabled checks the message in write.
 
 // Log writes a message at level.
 func (l StepLogger) Log(ctx context.Context, level slog.Level, msg string, args ...any) {
-	l.log(ctx, level, msg, args, nil)
+	if l.level != nil && int64(level) >= l.level.Load() {
+		l.write(ctx, level, msg, args, nil)
+	}
 }
 
 // Debug writes a message at [slog.LevelDebug].
 func (l StepLogger) Debug(ctx context.Context, msg string, args ...any) {
-	l.log(ctx, slog.LevelDebug, msg, args, nil)
+	if l.level != nil && int64(slog.LevelDebug) >= l.level.Load() {
+		l.write(ctx, slog.LevelDebug, msg, args, nil)
+	}
 }
 
 // Info writes a message at [slog.LevelInfo].
 func (l StepLogger) Info(ctx context.Context, msg string, args ...any) {
-	l.log(ctx, slog.LevelInfo, msg, args, nil)
+	if l.level != nil && int64(slog.LevelInfo) >= l.level.Load() {
+		l.write(ctx, slog.LevelInfo, msg, args, nil)
+	}
 }
 
 // Warn writes a message at [slog.LevelWarn].
 func (l StepLogger) Warn(ctx context.Context, msg string, args ...any) {
-	l.log(ctx, slog.LevelWarn, msg, args, nil)
+	if l.level != nil && int64(slog.LevelWarn) >= l.level.Load() {
+		l.write(ctx, slog.LevelWarn, msg, args, nil)
+	}
 }
 
 // Error writes a message at [slog.LevelError].
 func (l StepLogger) Error(ctx context.Context, msg string, args ...any) {
-	l.log(ctx, slog.LevelError, msg, args, nil)
+	if l.level != nil && int64(slog.LevelError) >= l.level.Load() {
+		l.write(ctx, slog.LevelError, msg, args, nil)
+	}
 }
 
 // LogAttrs is a more efficient version of [StepLogger.Log] that accepts only
 // slog.Attrs.
 func (l StepLogger) LogAttrs(ctx context.Context, level slog.Level, msg string, attrs ...slog.Attr) {
-	l.log(ctx, level, msg, nil, attrs)
+	if l.level != nil && int64(level) >= l.level.Load() {
+		l.write(ctx, level, msg, nil, attrs)
+	}
 }
 
 // Enabled reports whether a message at level passes the step's level check:
@@ -344,7 +385,7 @@ func (l StepLogger) LogAttrs(ctx context.Context, level slog.Level, msg string, 
 // it.
 func (l StepLogger) Enabled(ctx context.Context, level slog.Level) bool {
 	switch {
-	case l.h == nil:
+	case l.level == nil:
 		return false // the zero StepLogger
 	case l.h.foreign != nil:
 		if ctx == nil {
@@ -352,7 +393,7 @@ func (l StepLogger) Enabled(ctx context.Context, level slog.Level) bool {
 		}
 		return l.h.foreign.Enabled(ctx, level)
 	}
-	return level >= l.comp.minLevel()
+	return int64(level) >= l.level.Load()
 }
 
 // Log writes a message of the step at level, as a [StepLogger] does. The
@@ -360,33 +401,45 @@ func (l StepLogger) Enabled(ctx context.Context, level slog.Level) bool {
 // goes to the step's span, also when ctx is the parent's. A nil ctx is
 // [context.Background].
 func (s *Step) Log(ctx context.Context, level slog.Level, msg string, args ...any) {
-	s.logger().log(ctx, level, msg, args, nil)
+	if s != nil && s.log.level != nil && int64(level) >= s.log.level.Load() {
+		s.log.write(ctx, level, msg, args, nil)
+	}
 }
 
 // Debug writes a message of the step at [slog.LevelDebug]; see [Step.Log].
 func (s *Step) Debug(ctx context.Context, msg string, args ...any) {
-	s.logger().log(ctx, slog.LevelDebug, msg, args, nil)
+	if s != nil && s.log.level != nil && int64(slog.LevelDebug) >= s.log.level.Load() {
+		s.log.write(ctx, slog.LevelDebug, msg, args, nil)
+	}
 }
 
 // Info writes a message of the step at [slog.LevelInfo]; see [Step.Log].
 func (s *Step) Info(ctx context.Context, msg string, args ...any) {
-	s.logger().log(ctx, slog.LevelInfo, msg, args, nil)
+	if s != nil && s.log.level != nil && int64(slog.LevelInfo) >= s.log.level.Load() {
+		s.log.write(ctx, slog.LevelInfo, msg, args, nil)
+	}
 }
 
 // Warn writes a message of the step at [slog.LevelWarn]; see [Step.Log].
 func (s *Step) Warn(ctx context.Context, msg string, args ...any) {
-	s.logger().log(ctx, slog.LevelWarn, msg, args, nil)
+	if s != nil && s.log.level != nil && int64(slog.LevelWarn) >= s.log.level.Load() {
+		s.log.write(ctx, slog.LevelWarn, msg, args, nil)
+	}
 }
 
 // Error writes a message of the step at [slog.LevelError]; see [Step.Log].
 func (s *Step) Error(ctx context.Context, msg string, args ...any) {
-	s.logger().log(ctx, slog.LevelError, msg, args, nil)
+	if s != nil && s.log.level != nil && int64(slog.LevelError) >= s.log.level.Load() {
+		s.log.write(ctx, slog.LevelError, msg, args, nil)
+	}
 }
 
 // LogAttrs is a more efficient version of [Step.Log] that accepts only
 // slog.Attrs.
 func (s *Step) LogAttrs(ctx context.Context, level slog.Level, msg string, attrs ...slog.Attr) {
-	s.logger().log(ctx, level, msg, nil, attrs)
+	if s != nil && s.log.level != nil && int64(level) >= s.log.level.Load() {
+		s.log.write(ctx, level, msg, nil, attrs)
+	}
 }
 
 // Enabled reports whether a message of the step at level passes its level
@@ -403,19 +456,9 @@ func (s *Step) logger() StepLogger {
 	return s.log
 }
 
-// log writes a message that passes the level check: the one path of every
-// step message. It must be called directly by the method the user called.
-// The component's level is checked here, inlined in the method; the Enabled
-// of a logger that no run made, by write.
-func (l StepLogger) log(ctx context.Context, level slog.Level, msg string, args []any, attrs []slog.Attr) {
-	if l.h != nil && (l.h.foreign != nil || level >= l.comp.minLevel()) {
-		l.write(ctx, level, msg, args, attrs)
-	}
-}
-
 // sourceSkip is the runtime.Callers skip that reaches, from write, the line
-// that called a step's method: runtime.Callers, write, log, the method.
-const sourceSkip = 4
+// that called a step's method: runtime.Callers, write, the method.
+const sourceSkip = 3
 
 // write writes one message that passed the level check: the
 // [LogEventName] event to the span when it is recording, the OTel log

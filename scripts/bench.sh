@@ -10,7 +10,8 @@
 #   exporters BenchmarkSetupStep/otelstep vs /baseline: one step through the
 #     processors exporters.Setup builds by default, over discarding
 #     exporters; the baseline writes the same records (otelslog with source,
-#     the same two span events, the same two gauges); spans end every 50
+#     the same two span events, the same gauges: steps, finished, progress,
+#     remaining, planned when it changes); spans end every 50
 #     steps. This is the figure users get.
 #   otelstep BenchmarkStep/sdk vs /baseline-sdk: the same step over the SDK's
 #     default processors (BatchProcessor, 2,048 queue).
