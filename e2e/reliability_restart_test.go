@@ -233,10 +233,11 @@ func latencies(rs []timedCompile) string {
 	return strings.Join(out, " ")
 }
 
-var lostRE = regexp.MustCompile(`exporters: lost (\d+) of \d+ spans .* and (\d+) of \d+ log records`)
+var lostRE = regexp.MustCompile(`exporters: lost (\d+) of \d+ spans \([^)]*\), (\d+) of \d+ log records`)
 
-// parseLostLine finds exporters' "lost N of M spans ... and K of L log
-// records" Shutdown line in a process's output.
+// parseLostLine finds exporters' "lost N of M spans (...), K of L log
+// records (...) and ... metric data points" Shutdown line in a process's
+// output.
 func parseLostLine(out string) (spans, logs int, line string) {
 	for l := range strings.Lines(out) {
 		if m := lostRE.FindStringSubmatch(l); m != nil {
