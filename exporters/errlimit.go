@@ -120,7 +120,7 @@ func (l *errorLimiter) Handle(err error) {
 	l.mu.Unlock()
 
 	if l.user != nil {
-		l.user.Handle(err)
+		l.user.Handle(maskedError{msg: msg, err: err})
 		return
 	}
 	if label != "" {
@@ -194,10 +194,11 @@ func (l *errorLimiter) flush() {
 	}
 }
 
-// close prints the final summaries; later errors are still counted and
-// summarised, a repeat at a time per interval.
+// close prints the final summaries. Afterwards nothing is scheduled: the
+// first error of a new kind is still printed, repeats are only counted.
 func (l *errorLimiter) close() {
 	l.mu.Lock()
+	l.closed = true
 	if l.timer != nil {
 		l.timer.Stop()
 		l.timer = nil
@@ -205,6 +206,17 @@ func (l *errorLimiter) close() {
 	l.mu.Unlock()
 	l.flush()
 }
+
+// maskedError is an error as the limiter prints it, secrets masked, for a
+// handler of the program's own; errors.Is and errors.As still see the
+// error it masks.
+type maskedError struct {
+	msg string
+	err error
+}
+
+func (e maskedError) Error() string { return e.msg }
+func (e maskedError) Unwrap() error { return e.err }
 
 // shorten cuts s to at most n bytes, on a character boundary.
 func shorten(s string, n int) string {

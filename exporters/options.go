@@ -105,7 +105,8 @@ func WithConsole(w io.Writer) Option {
 
 // WithErrorHandler sends the errors [Setup]'s global error handler lets
 // through to h instead of the console writer: the first error of each kind
-// as it is, repeats as one [*SummaryError] per kind and interval (and at
+// with its secrets masked (errors.Is and errors.As still see the error
+// itself), repeats as one [*SummaryError] per kind and interval (and at
 // Shutdown). The handler is installed only with WithGlobals(true), the
 // default. nil restores the console.
 func WithErrorHandler(h otel.ErrorHandler) Option {

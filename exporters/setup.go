@@ -160,12 +160,12 @@ func (p *Providers) traces(ctx context.Context, e env, pl plan, view bool, ex *e
 		opts = append(opts, sdktrace.WithSpanProcessor(countingSpanProcessor{sdktrace.NewSimpleSpanProcessor(exp), counted}))
 		view = false // already there
 	case exporterOTLP:
-		next, err := autoexport.NewSpanExporter(ctx)
+		var next sdktrace.SpanExporter
+		var err error
 		if ex != nil {
 			next = ex.spans
-		}
-		if err != nil {
-			return nil, fmt.Errorf("exporters: creating the traces exporter (%s): %w", p.targets[sigTraces.i], err)
+		} else if next, err = autoexport.NewSpanExporter(ctx); err != nil {
+			return nil, p.mask(fmt.Errorf("exporters: creating the traces exporter (%s): %w", p.targets[sigTraces.i], err))
 		}
 		bsp := sdktrace.NewBatchSpanProcessor(&spanExporter{p.path(sigTraces, false), next}, e.bspOptions()...)
 		opts = append(opts, sdktrace.WithSpanProcessor(countingSpanProcessor{bsp, counted}))
@@ -209,7 +209,7 @@ func (p *Providers) metrics(ctx context.Context, e env, pl plan, view bool, ex *
 		opts = append(opts, sdkmetric.WithView(otelstepOnly))
 	}
 	if err != nil {
-		return nil, fmt.Errorf("exporters: creating the metrics reader (%s): %w", p.targets[sigMetrics.i], err)
+		return nil, p.mask(fmt.Errorf("exporters: creating the metrics reader (%s): %w", p.targets[sigMetrics.i], err))
 	}
 	if reader != nil {
 		opts = append(opts, sdkmetric.WithReader(reader))
@@ -237,12 +237,12 @@ func (p *Providers) logs(ctx context.Context, e env, pl plan, view bool, ex *exp
 		opts = append(opts, sdklog.WithProcessor(countingLogProcessor{sdklog.NewSimpleProcessor(exp), counted}))
 		view = false
 	case exporterOTLP:
-		next, err := autoexport.NewLogExporter(ctx)
+		var next sdklog.Exporter
+		var err error
 		if ex != nil {
 			next = ex.logs
-		}
-		if err != nil {
-			return nil, fmt.Errorf("exporters: creating the logs exporter (%s): %w", p.targets[sigLogs.i], err)
+		} else if next, err = autoexport.NewLogExporter(ctx); err != nil {
+			return nil, p.mask(fmt.Errorf("exporters: creating the logs exporter (%s): %w", p.targets[sigLogs.i], err))
 		}
 		opts = append(opts, sdklog.WithProcessor(countingLogProcessor{e.logBatcherFor(&logExporter{p.path(sigLogs, false), next}), counted}))
 	}
@@ -383,11 +383,16 @@ func (p *Providers) each(fn func(signal, lifecycle) error) error {
 	if lines == nil {
 		return nil
 	}
-	msg := strings.Join(lines, "\n")
-	if p.redact != nil && p.redact(msg) != msg {
-		return errors.New(p.redact(msg)) // a secret in an error: never show it
+	return p.mask(&providersError{msg: strings.Join(lines, "\n"), errs: slices.DeleteFunc(errs[:], func(e error) bool { return e == nil })})
+}
+
+// mask returns err with the secrets of its text masked, as every message
+// of Setup's is printed; errors.Is and errors.As still see err.
+func (p *Providers) mask(err error) error {
+	if msg := err.Error(); p.redact != nil && p.redact(msg) != msg {
+		return maskedError{msg: p.redact(msg), err: err}
 	}
-	return &providersError{msg: msg, errs: slices.DeleteFunc(errs[:], func(e error) bool { return e == nil })}
+	return err
 }
 
 // providersError is the error of ForceFlush or Shutdown: one line per
