@@ -3,7 +3,7 @@ package otelstep
 import "go.opentelemetry.io/otel/attribute"
 
 // Attribute keys of the telemetry contract. They appear on span events, log
-// records and metrics as described in the package documentation.
+// records and metrics as docs/contract.md describes.
 const (
 	// RunKey names the run a step belongs to (string).
 	RunKey = attribute.Key("otelstep.run")

@@ -39,6 +39,7 @@ type instruments struct {
 
 	mu       sync.Mutex // orders the gauge records of concurrent steps
 	recorded progressState
+	began    bool // a record was made: the first sends every gauge
 }
 
 // progressState is what the run's progress gauges were last recorded from.
@@ -147,6 +148,8 @@ func (r *Run) recordGauges(ctx context.Context, force bool) {
 	now := progressState{steps: steps, done: steps - r.lv.open, total: r.lv.total.Load(),
 		partial: r.lv.partial.Load()}
 	last := ins.recorded
+	force = force || !ins.began // the first record sends every gauge, finished 0 too
+	ins.began = true
 	counts := force || now.done != last.done || now.total != last.total
 	if r.sums != nil {
 		r.sums.record(ctx, ins, now, last, force || now.steps != last.steps || counts)
@@ -164,7 +167,9 @@ func (r *Run) recordGauges(ctx context.Context, force bool) {
 			ins.ratio.Record(ctx, min(float64(now.done)/float64(now.total), 1), ins.runOpts...)
 		}
 	}
-	if now.total > 0 && (counts || now.partial != last.partial) {
+	// A part sharing its series with others records no time left: their
+	// steps add up, their paces do not.
+	if now.total > 0 && r.sums == nil && (counts || now.partial != last.partial) {
 		if left, ok := r.remaining(now); ok {
 			ins.remaining.Record(ctx, left, ins.runOpts...)
 		}
@@ -199,7 +204,6 @@ func (r *Run) joinSums(tid trace.TraceID) {
 	set := attribute.NewSet(r.runAttrs...)
 	key := set.Equivalent()
 	partSums.mu.Lock()
-	defer partSums.mu.Unlock()
 	if partSums.m == nil {
 		partSums.m = make(map[attribute.Distinct]*partSum)
 	}
@@ -208,7 +212,8 @@ func (r *Run) joinSums(tid trace.TraceID) {
 		ps = &partSum{key: key, trace: tid}
 		partSums.m[key] = ps
 	}
-	r.ins.mu.Lock()
+	partSums.mu.Unlock()
+	r.ins.mu.Lock() // after partSums.mu: record takes them the other way round
 	r.sums = ps
 	r.ins.mu.Unlock()
 }

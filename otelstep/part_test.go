@@ -141,6 +141,13 @@ func TestPartsInProcess(t *testing.T) {
 			t.Errorf("%s by part/id: %v, want %v", g.name, got, want)
 		}
 	}
+	// Their steps add up, their paces do not: no time left on the parts'
+	// series, where the last part to record would win.
+	for _, dp := range gaugePoints[float64](t, rm, otelstep.RemainingMetricName) {
+		if part, ok := dp.Attributes.Value(otelstep.RunPartKey); ok {
+			t.Errorf("%s recorded on the part %q's series: %v", otelstep.RemainingMetricName, part.AsString(), dp.Value)
+		}
+	}
 }
 
 // TestPartFromHeader starts a run from an extracted header: its steps are

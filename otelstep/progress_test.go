@@ -185,3 +185,23 @@ func TestFinishedAndPlanned(t *testing.T) {
 		}
 	}
 }
+
+// TestFinishedFromTheFirstStep: a run whose first step is still open
+// already says it finished 0 of its steps, so that a sum across processes
+// and the console count it from the start.
+func TestFinishedFromTheFirstStep(t *testing.T) {
+	t.Parallel()
+	s := newSDK(t)
+	ctx := context.Background()
+	run := otelstep.NewRun("first", s.opts(otelstep.WithTotalSteps(3))...)
+	_, st := run.Start(ctx, run.Logger("c"))
+	defer st.End(nil)
+	rm := s.collect(t)
+	got, ok := gauge[int64](t, rm, otelstep.FinishedMetricName)["first"]
+	if !ok || got != 0 {
+		t.Errorf("%s with one step open = %d (recorded %v), want 0, recorded", otelstep.FinishedMetricName, got, ok)
+	}
+	if planned := gauge[int64](t, rm, otelstep.PlannedMetricName)["first"]; planned != 3 {
+		t.Errorf("%s = %d, want 3", otelstep.PlannedMetricName, planned)
+	}
+}

@@ -166,9 +166,9 @@ func (v *View) refresh(ctx context.Context, final, others bool) {
 	if len(b) > 0 {
 		v.printLocked(b)
 	}
-	// Every draw, here or in printLocked, comes at least about one redraw
-	// interval after the previous one (less a tenth for the ticker's
-	// jitter): at most about 10 a second, whatever the lines.
+	// A timed draw comes at least about one redraw interval after the
+	// previous draw (less a tenth for the ticker's jitter); printLocked
+	// also redraws the row with every write of lines, in the same write.
 	if v.statusDirty && !v.closed && now.Sub(v.lastDraw) >= v.cfg.redraw*9/10 {
 		v.drawLocked()
 	}
