@@ -55,8 +55,8 @@ type Levels struct {
 // A name holds letters and digits of any script and the characters "_.-/:"
 // (not "-" first); any other byte of a component name, such as a space, a
 // comma, a leading "-" or "%" itself, is written %XX with its two hex digits,
-// as in a URL: the component "load users" is "load%20users". Every
-// component name can thus be named.
+// as in a URL: the component "load users" is "load%20users", a component
+// named "all" is "%61ll". Every component name can thus be named.
 //
 // A malformed token (an empty one, a doubled sign, a character outside the
 // above, a bad escape) is an error: ParseLevels returns the Levels of the
@@ -85,12 +85,13 @@ func parseLevels(spec, source string) (Levels, error) {
 				level, name = slog.LevelError, name[1:]
 			}
 		}
+		every := name == allComponents // before unescaping: "%61ll" names a component "all"
 		name, ok := componentToken(name)
 		if !ok {
 			errs = append(errs, &LevelsError{Spec: spec, Token: tok, Index: i, Source: source})
 			continue
 		}
-		if name == allComponents {
+		if every {
 			l.all, l.hasAll = level, true
 			continue
 		}

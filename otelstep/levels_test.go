@@ -158,3 +158,19 @@ func TestMalformedEnvKeepsValidTokens(t *testing.T) {
 		t.Errorf("the same malformed value was reported %d times, want once per process", n)
 	}
 }
+
+// TestLevelsComponentNamedAll: "all" is every component, "%61ll" the
+// component named "all".
+func TestLevelsComponentNamedAll(t *testing.T) {
+	t.Parallel()
+	l, err := otelstep.ParseLevels("-all,+%61ll")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := l.Level("all"); got != slog.LevelDebug {
+		t.Errorf(`Level("all") = %v, want DEBUG`, got)
+	}
+	if got := l.Level("parse"); got != slog.LevelError {
+		t.Errorf(`Level("parse") = %v, want ERROR (from -all)`, got)
+	}
+}
