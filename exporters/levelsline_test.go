@@ -68,6 +68,9 @@ func TestMalformedLevelsOneLine(t *testing.T) {
 				t.Fatalf("%d lines name %s, want 1", len(lines), otelstep.EnvLogs)
 			}
 			l := lines[0]
+			if !strings.HasPrefix(l, "otelstep: ") {
+				t.Errorf("the line is not the console's (Go's log prefix?): %s", l)
+			}
 			for _, want := range []string{`"" at position 2`, `"bad token" at position 3`, `"%zz" at position 4`} {
 				if !strings.Contains(l, want) {
 					t.Errorf("line lacks %s: %s", want, l)

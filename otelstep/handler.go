@@ -116,6 +116,7 @@ func (h *handler) Enabled(_ context.Context, level slog.Level) bool {
 // Enabled says so. A slog.Logger calls it only after Enabled said yes: the
 // component's level is not checked again.
 func (h *handler) Handle(ctx context.Context, r slog.Record) error {
+	h.comp.run.reportLevelsErr()
 	var err1, err2 error
 	if h.otel.Enabled(ctx, r.Level) {
 		err1 = h.otel.Handle(ctx, r)

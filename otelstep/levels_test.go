@@ -135,6 +135,11 @@ func TestMalformedEnvKeepsValidTokens(t *testing.T) {
 	h := withErrorHandler(t)
 	s := newSDK(t)
 	run := otelstep.NewRun("build", s.opts()...)
+	if errs := h.all(); len(errs) != 0 {
+		t.Fatalf("got %v through the OTel handler before the run's first use, want nothing yet", errs)
+	}
+	run.Logger("parse").Info("first use") // reports the malformed value, once
+	run.StepLogger(context.Background(), nil)
 	errs := h.all()
 	if len(errs) != 1 {
 		t.Fatalf("got %d errors through the OTel handler, want exactly 1: %v", len(errs), errs)

@@ -25,6 +25,10 @@ type Run struct {
 	cfg       config
 	levels    atomic.Pointer[Levels] // replaced whole by SetLevels
 	levelsErr error                  // of the spec the run was made with
+	// levelsSpec and levelsSource are that spec and where it came from;
+	// levelsUnreported says its error is yet to be reported.
+	levelsSpec, levelsSource string
+	levelsUnreported         atomic.Bool
 
 	span    trace.Span // the run span of Start; nil for NewRun
 	failMu  sync.Mutex
@@ -59,9 +63,10 @@ type Run struct {
 //
 // NewRun reads the component levels from the [EnvLogs] environment variable
 // unless [WithLevels] is given. A malformed value is reported through the
-// OpenTelemetry error handler ([otel.Handle]) the first time the process
-// sees it, naming its source, and its valid tokens apply; [Run.LevelsErr]
-// returns the error to a caller that wants it.
+// OpenTelemetry error handler ([otel.Handle]) at the run's first step or
+// component message, once per process and value, naming its source, and its
+// valid tokens apply; [Run.LevelsErr] returns the error to a caller that
+// wants it.
 //
 // The run owns no span: use [Start] for a run with a span of its own.
 //
@@ -99,7 +104,7 @@ func newRun(name string, opts []Option, c *caller, path string) *Run {
 		r.runAttrs = append(r.runAttrs, RunPartKey.String(name))
 		r.runSlogAttrs = append(r.runSlogAttrs, slog.String(string(RunPartKey), name))
 	}
-	levels, err := loadLevels(cfg.levels)
+	levels, err := r.loadLevels(cfg.levels)
 	r.levels.Store(&levels)
 	r.levelsErr = err
 	r.ins = newInstruments(cfg.mp, !cfg.noProgress, attribute.NewSet(r.runAttrs...))
@@ -134,16 +139,30 @@ func (r *Run) close(s *Step) {
 	r.mu.Unlock()
 }
 
-// loadLevels parses spec, or the environment when spec is nil, reporting a
-// malformed value through the OpenTelemetry error handler once per process.
-func loadLevels(spec *string) (Levels, error) {
+// loadLevels parses spec, or the environment when spec is nil. A malformed
+// value is reported when the run is first used (reportLevelsErr).
+func (r *Run) loadLevels(spec *string) (Levels, error) {
 	s, source := os.Getenv(EnvLogs), SourceEnv
 	if spec != nil {
 		s, source = *spec, SourceWithLevels
 	}
 	l, err := parseLevels(s, source)
-	reportLevels(source, s, err)
+	if err != nil {
+		r.levelsSpec, r.levelsSource = s, source
+		r.levelsUnreported.Store(true)
+	}
 	return l, err
+}
+
+// reportLevelsErr reports the error of the run's level specification
+// through the OpenTelemetry error handler, once, at the run's first step or
+// component message rather than when it is made: a run made at package
+// initialisation (var log = otelstep.GetLogger("db")) then reports through
+// the handler exporters.Setup installs, on its console, not through Go's log.
+func (r *Run) reportLevelsErr() {
+	if r.levelsUnreported.Load() && r.levelsUnreported.CompareAndSwap(true, false) {
+		reportLevels(r.levelsSource, r.levelsSpec, r.levelsErr)
+	}
 }
 
 // Name returns the run's name: its own, also for a part of another run

@@ -97,7 +97,9 @@ func TestWithLevelsErrors(t *testing.T) {
 	h := withErrorHandler(t)
 	spec := "+ok," + unique() + " x"
 	run := otelstep.NewRun("a", otelstep.WithLevels(spec))
-	otelstep.NewRun("b", otelstep.WithLevels(spec))
+	other := otelstep.NewRun("b", otelstep.WithLevels(spec))
+	run.StepLogger(context.Background(), nil) // the first use of each reports, once a process
+	other.Logger("c").Warn("used")
 	err := run.LevelsErr()
 	var le *otelstep.LevelsError
 	if !errors.As(err, &le) || le.Source != otelstep.SourceWithLevels {

@@ -150,6 +150,7 @@ func (r *Run) Start(ctx context.Context, logger *slog.Logger, opts ...StepOption
 // name of this run: this run's numbering, level and providers, with what
 // the logger carries from With and WithGroup.
 func (r *Run) takeStep(l *StepLogger, logger *slog.Logger, open bool) {
+	r.reportLevelsErr()
 	l.run = r
 	if logger == nil {
 		l.comp = r.component(DefaultComponent)
