@@ -60,14 +60,14 @@ func TestSummaryAfterSetTotal(t *testing.T) {
 			finished, planned := int64(-1), int64(-1)
 			for pt := range contract.Points(&rm) {
 				switch pt.Metric {
-				case contract.FinishedMetricName:
+				case otelstep.FinishedMetricName:
 					finished = int64(pt.Value)
-				case contract.PlannedMetricName:
+				case otelstep.PlannedMetricName:
 					planned = int64(pt.Value)
 				}
 			}
 			if finished < 0 || planned < 0 {
-				t.Fatalf("the core records no %s / %s yet (issue 19 item 5): merge the core's branch first", contract.FinishedMetricName, contract.PlannedMetricName)
+				t.Fatalf("the core records no %s / %s", otelstep.FinishedMetricName, otelstep.PlannedMetricName)
 			}
 			p.shutdown(t)
 			got := buf.String()
@@ -112,7 +112,7 @@ func TestLabelFromCore(t *testing.T) {
 	for !re.MatchString(buf.String()) {
 		if time.Now().After(deadline) {
 			got := buf.String()
-			t.Fatalf("no label in the status row (the core must put %s on the step-start record):\n...%q", contract.StepLabelKey, got[max(len(got)-200, 0):])
+			t.Fatalf("no label in the status row (the core puts %s on the step-start record):\n...%q", otelstep.StepLabelKey, got[max(len(got)-200, 0):])
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

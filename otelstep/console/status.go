@@ -191,9 +191,9 @@ func (v *View) update(rm *metricdata.ResourceMetrics, now time.Time) {
 		switch p.Metric {
 		case otelstep.StepsMetricName:
 			rs.steps = max(int64(p.Value), 0)
-		case contract.FinishedMetricName:
+		case otelstep.FinishedMetricName:
 			rs.finished, rs.hasFinished = max(int64(p.Value), 0), true
-		case contract.PlannedMetricName:
+		case otelstep.PlannedMetricName:
 			rs.planned = max(int64(p.Value), 0)
 		case otelstep.ProgressMetricName:
 			rs.ratio, rs.hasRatio = clamp01(p.Value), true

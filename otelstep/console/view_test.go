@@ -18,7 +18,6 @@ import (
 
 	"github.com/otelstep/otelstep/otelstep"
 	"github.com/otelstep/otelstep/otelstep/console"
-	"github.com/otelstep/otelstep/otelstep/internal/contract"
 )
 
 const clock = `\d\d:\d\d:\d\d\.\d{3} `
@@ -542,7 +541,7 @@ func TestErrorKey(t *testing.T) {
 }
 
 // TestLabelInStatus checks that the status row names the open step by the
-// label its step-start record carries (contract.StepLabelKey), not by its
+// label its step-start record carries (otelstep.StepLabelKey), not by its
 // component.
 func TestLabelInStatus(t *testing.T) {
 	t.Parallel()
@@ -579,8 +578,8 @@ func TestSummaryFromTheRunsNumbers(t *testing.T) {
 	run := metric.WithAttributes(otelstep.RunKey.String("mig"))
 	steps, _ := m.Int64Gauge(otelstep.StepsMetricName)
 	ratio, _ := m.Float64Gauge(otelstep.ProgressMetricName)
-	finished, _ := m.Int64Gauge(contract.FinishedMetricName)
-	planned, _ := m.Int64Gauge(contract.PlannedMetricName)
+	finished, _ := m.Int64Gauge(otelstep.FinishedMetricName)
+	planned, _ := m.Int64Gauge(otelstep.PlannedMetricName)
 	active, _ := m.Int64UpDownCounter(otelstep.ActiveRunsMetricName)
 	active.Add(ctx, 1, run)
 	_, sp := p.tp.Tracer("t").Start(ctx, "Step 3: c")

@@ -13,13 +13,6 @@ import (
 	"github.com/otelstep/otelstep/otelstep"
 )
 
-// Names of the contract the decoder reads, as package otelstep defines them.
-const (
-	FinishedMetricName = otelstep.FinishedMetricName
-	PlannedMetricName  = otelstep.PlannedMetricName
-	StepLabelKey       = otelstep.StepLabelKey
-)
-
 // Attrs is what the contract's attributes of one span, span event, log
 // record or metric series say.
 type Attrs struct {
@@ -52,7 +45,7 @@ func (a *Attrs) Take(kv attribute.KeyValue) bool {
 		a.Path = kv.Value.Emit()
 	case otelstep.ComponentKey:
 		a.Component = kv.Value.Emit()
-	case StepLabelKey:
+	case otelstep.StepLabelKey:
 		a.Label = kv.Value.Emit()
 	case otelstep.StepResultKey:
 		a.Result = kv.Value.Emit()

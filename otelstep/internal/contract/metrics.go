@@ -43,42 +43,31 @@ func Points(rm *metricdata.ResourceMetrics) iter.Seq[Point] {
 }
 
 func points(m metricdata.Metrics, yield func(Point) bool) bool {
-	p := Point{Metric: m.Name}
 	switch d := m.Data.(type) {
 	case metricdata.Gauge[int64]:
-		for _, dp := range d.DataPoints {
-			p.Kind, p.Attrs, p.Value = Gauge, OfSet(dp.Attributes), float64(dp.Value)
-			if !yield(p) {
-				return false
-			}
-		}
+		return values(m.Name, Gauge, d.DataPoints, yield)
 	case metricdata.Gauge[float64]:
-		for _, dp := range d.DataPoints {
-			p.Kind, p.Attrs, p.Value = Gauge, OfSet(dp.Attributes), dp.Value
-			if !yield(p) {
-				return false
-			}
-		}
+		return values(m.Name, Gauge, d.DataPoints, yield)
 	case metricdata.Sum[int64]:
-		for _, dp := range d.DataPoints {
-			p.Kind, p.Attrs, p.Value = Sum, OfSet(dp.Attributes), float64(dp.Value)
-			if !yield(p) {
-				return false
-			}
-		}
+		return values(m.Name, Sum, d.DataPoints, yield)
 	case metricdata.Sum[float64]:
-		for _, dp := range d.DataPoints {
-			p.Kind, p.Attrs, p.Value = Sum, OfSet(dp.Attributes), dp.Value
-			if !yield(p) {
-				return false
-			}
-		}
+		return values(m.Name, Sum, d.DataPoints, yield)
 	case metricdata.Histogram[float64]:
 		for _, dp := range d.DataPoints {
-			p.Kind, p.Attrs, p.Value, p.Count = Histogram, OfSet(dp.Attributes), dp.Sum, dp.Count
+			p := Point{Metric: m.Name, Kind: Histogram, Attrs: OfSet(dp.Attributes), Value: dp.Sum, Count: dp.Count}
 			if !yield(p) {
 				return false
 			}
+		}
+	}
+	return true
+}
+
+// values yields the points of a gauge's or a sum's data points.
+func values[N int64 | float64](name string, kind PointKind, dps []metricdata.DataPoint[N], yield func(Point) bool) bool {
+	for _, dp := range dps {
+		if !yield(Point{Metric: name, Kind: kind, Attrs: OfSet(dp.Attributes), Value: float64(dp.Value)}) {
+			return false
 		}
 	}
 	return true
