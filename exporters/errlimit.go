@@ -60,7 +60,7 @@ type SummaryError struct {
 // Error says how many errors of one kind were counted, since when, and the
 // last one.
 func (e *SummaryError) Error() string {
-	return fmt.Sprintf("exporters: %d more errors: %s since %s (last: %s)", e.Count, e.Kind, e.Since.Format("15:04:05"), e.Last)
+	return fmt.Sprintf("exporters: %d more %s since %s (last: %s)", e.Count, e.Kind, e.Since.Format("15:04:05"), shorten(e.Last, 300))
 }
 
 func newErrorLimiter(interval time.Duration, write func(string), user otel.ErrorHandler, redact func(string) string) *errorLimiter {
@@ -190,7 +190,7 @@ func (l *errorLimiter) flush() {
 			l.user.Handle(s)
 			continue
 		}
-		l.write(fmt.Sprintf("exporters: %d more %s since %s (last: %s)", s.Count, s.Kind, s.Since.Format("15:04:05"), shorten(s.Last, 300)))
+		l.write(s.Error())
 	}
 }
 
